@@ -1,0 +1,112 @@
+"""Reading and writing graph files: formats chosen by extension, writes are atomic."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from rdflib import Graph
+
+from kg.vocab import bind_prefixes
+
+# extension -> rdflib format name
+FORMATS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".turtle": "turtle",
+    ".nt": "nt",
+    ".ntriples": "nt",
+    ".jsonld": "json-ld",
+    ".json-ld": "json-ld",
+    ".trig": "trig",
+    ".nq": "nquads",
+    ".rdf": "xml",
+    ".owl": "xml",
+    ".xml": "xml",
+}
+
+
+class GraphFileError(Exception):
+    """A graph file could not be read or written; the message is one sentence for the user."""
+
+
+def format_for(path: str | Path, explicit: str | None = None) -> str:
+    """The rdflib format for a path (by extension) or an explicit format name."""
+    if explicit:
+        return FORMATS.get("." + explicit.lower().lstrip("."), explicit.lower())
+    ext = Path(str(path)).suffix.lower()
+    if ext not in FORMATS:
+        known = ", ".join(sorted({e for e in FORMATS if e in (".ttl", ".nt", ".jsonld", ".trig")}))
+        raise GraphFileError(f"{path}: unknown graph format '{ext or '(none)'}' (use {known})")
+    return FORMATS[ext]
+
+
+def serialize(graph: Graph, fmt: str) -> bytes:
+    """Serialise deterministically: N-Triples/N-Quads lines are sorted."""
+    data = graph.serialize(format=fmt, encoding="utf-8")
+    if fmt in ("nt", "nquads"):
+        lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
+        data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
+    return data
+
+
+def check_writable(path: str | Path) -> None:
+    """Fail early, before a long build, if the output cannot be written."""
+    if str(path) == "-":
+        return
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise GraphFileError(f"{path}: is a directory")
+    if not parent.is_dir():
+        raise GraphFileError(f"{path}: directory {parent} does not exist")
+    if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+        raise GraphFileError(f"{path}: permission denied")
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write to a temp file beside ``path``, then rename: readers never see a partial file."""
+    target = Path(path)
+    check_writable(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_graph(graph: Graph, path: str | Path, fmt: str | None = None) -> str:
+    """Write ``graph`` to ``path`` (format from the extension unless given); returns the format."""
+    rdf_format = format_for(path, fmt) if str(path) != "-" or fmt else "turtle"
+    data = serialize(bind_prefixes(graph), rdf_format)
+    if str(path) == "-":
+        os.write(1, data)
+        return rdf_format
+    try:
+        write_bytes_atomic(path, data)
+    except OSError as exc:
+        raise GraphFileError(f"{path}: {exc.strerror or exc}") from None
+    return rdf_format
+
+
+def read_graph(path: str | Path) -> Graph:
+    """Parse a graph file; a missing, empty or malformed file raises GraphFileError."""
+    p = Path(path)
+    if not p.exists():
+        raise GraphFileError(f"{path}: no such file")
+    if p.is_dir():
+        raise GraphFileError(f"{path}: is a directory, not a graph file")
+    fmt = FORMATS.get(p.suffix.lower(), "turtle")
+    graph = bind_prefixes(Graph())
+    try:
+        graph.parse(p, format=fmt)
+    except Exception as exc:  # rdflib raises many parser-specific types
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise GraphFileError(f"{path}: not a readable {fmt} graph ({first[:200]})") from None
+    return graph

@@ -1,0 +1,284 @@
+"""Entity linking and in-article coreference: from spaCy entity spans to canonical entities.
+
+Every named-entity span is resolved to an :class:`~kg.records.EntityRef`: gazetteer entries
+(countries, capitals, seats of government, demonyms, organizations) by their key, people by
+their normalised full name. A surname alone ("Stoltenberg", which ``en_core_web_sm`` often
+tags ORG or GPE) is linked to the full name used earlier in the article. Pronouns ("he", "his"),
+definite descriptions ("the alliance", "the country", "the secretary general") and "the pair"
+are linked to the salient antecedent of the right type.
+
+The linker runs as the spaCy component ``geokg_linker`` and leaves its results on
+``doc._.links`` (a :class:`DocLinks`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span, Token
+
+from kg.gazetteer import Gazetteer, load_gazetteer
+from kg.records import EntityRef
+
+PERSON = "Person"
+COUNTRY = "Country"
+ORG_TYPES = frozenset({"Organization", "IntergovernmentalOrganization", "ArmedGroup"})
+
+_PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+_SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
+# Sentences back that a pronoun or definite description may reach for its antecedent.
+_PRONOUN_WINDOW = 3
+_DESCRIPTION_WINDOW = 8
+# Labels under which spaCy's statistical NER finds actors we do not have in the gazetteer.
+_NER_PERSON = "PERSON"
+_NER_ORG = "ORG"
+_NAME_SPLIT = re.compile(r"[\s\-‐‑]+")
+
+
+def slug(text: str) -> str:
+    """Return an IRI-safe key for a name: ``"Yoon Suk-yeol"`` -> ``"Yoon_Suk_Yeol"``."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    words = [w for w in re.split(r"[^0-9A-Za-z]+", text) if w]
+    return "_".join(w[:1].upper() + w[1:] for w in words) or "unnamed"
+
+
+def person_key(name: str) -> str:
+    """Key of a person: case, hyphens and spacing do not matter ("Suk-yeol" == "Suk Yeol")."""
+    return slug(" ".join(p.lower() for p in _NAME_SPLIT.split(name) if p))
+
+
+@dataclass(frozen=True)
+class Link:
+    """A span of the doc (token offsets) that refers to one or more entities."""
+
+    start: int
+    end: int
+    entities: tuple[EntityRef, ...]
+    form: str  # name | alias | capital | seat | demonym | person | surname | org | pronoun | description
+
+
+@dataclass
+class DocLinks:
+    """The linker's results for one doc."""
+
+    links: list[Link] = field(default_factory=list)
+    by_token: dict[int, Link] = field(default_factory=dict)
+    titles: dict[str, str] = field(default_factory=dict)  # person key -> title seen before it
+    _actor_positions: list[int] = field(default_factory=list)
+    _actors: list[EntityRef] = field(default_factory=list)
+
+    def add(self, link: Link) -> None:
+        self.links.append(link)
+        for i in range(link.start, link.end):
+            self.by_token[i] = link
+        if len(link.entities) == 1 and link.entities[0].type != PERSON and link.form != "demonym":
+            self._actor_positions.append(link.start)
+            self._actors.append(link.entities[0])
+
+    def at(self, token: Token) -> Link | None:
+        """The link covering this token, if any."""
+        return self.by_token.get(token.i)
+
+    def last_actor_before(self, i: int, exclude: EntityRef | None = None) -> EntityRef | None:
+        """The most recent country or organization mentioned before token ``i``."""
+        k = bisect.bisect_left(self._actor_positions, i)
+        while k > 0:
+            k -= 1
+            if self._actors[k] != exclude:
+                return self._actors[k]
+        return None
+
+
+class EntityLinker:
+    """spaCy component: resolve entity spans and coreferent expressions to entities."""
+
+    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+        self.gaz = gazetteer or load_gazetteer()
+        if not Doc.has_extension("links"):
+            Doc.set_extension("links", default=None)
+
+    def __call__(self, doc: Doc) -> Doc:
+        links = DocLinks()
+        persons = self._people(doc)
+        for ent in doc.ents:
+            link = self._link_span(ent, persons)
+            if link is not None:
+                links.add(link)
+        self._corefer(doc, links)
+        links.links.sort(key=lambda lk: lk.start)
+        doc._.links = links
+        return doc
+
+    # -- named mentions -------------------------------------------------------------------
+
+    def _people(self, doc: Doc) -> dict[str, EntityRef]:
+        """Full names of people in the doc, indexed by each of their name parts."""
+        by_part: dict[str, EntityRef] = {}
+        for ent in doc.ents:
+            if ent.label_ != _NER_PERSON or ent.ent_id_:
+                continue
+            name = self._strip_title(ent)
+            parts = [p for p in _NAME_SPLIT.split(name) if p]
+            if len(parts) < 2:
+                continue
+            ref = EntityRef(key=person_key(name), label=name, type=PERSON)
+            # Family name first (Yoon Suk-yeol) or last (Fumio Kishida): both may stand alone.
+            for part in (parts[0], parts[-1]):
+                by_part.setdefault(part.lower(), ref)
+        return by_part
+
+    def _strip_title(self, ent: Span) -> str:
+        """The name without a title spaCy left inside the span ("President Yoon" -> "Yoon")."""
+        tokens = list(ent)
+        while len(tokens) > 1 and tokens[0].lower_ in self.gaz.title_words:
+            tokens = tokens[1:]
+        text = "".join(t.text_with_ws for t in tokens).strip()
+        return re.sub(r"(['’]s)$", "", text).strip()
+
+    def _link_span(self, ent: Span, persons: dict[str, EntityRef]) -> Link | None:
+        if ent.ent_id_:  # from the gazetteer ruler: "<key>|<form>"
+            key, _, form = ent.ent_id_.partition("|")
+            entry = self.gaz.entries.get(key)
+            if entry is None:
+                return None
+            return Link(ent.start, ent.end, (self.gaz.ref(entry),), form or "name")
+        if ent.label_ not in (_NER_PERSON, _NER_ORG, "GPE", "NORP"):
+            return None
+        match = self.gaz.match(ent.text)
+        if match is not None:
+            return Link(ent.start, ent.end, (self.gaz.ref(match.entry),), match.form)
+        name = self._strip_title(ent)
+        parts = [p for p in _NAME_SPLIT.split(name) if p]
+        if not parts:
+            return None
+        if len(parts) == 1 and parts[0].lower() in persons:
+            return Link(ent.start, ent.end, (persons[parts[0].lower()],), "surname")
+        if ent.label_ == _NER_PERSON or self._after_title(ent):
+            if len(parts) >= 2 or ent.label_ == _NER_PERSON:
+                return Link(ent.start, ent.end, (self._person(name),), "person")
+        if ent.label_ == _NER_ORG and self._plausible_org(ent):
+            ref = EntityRef(key=slug(name), label=name, type="Organization")
+            return Link(ent.start, ent.end, (ref,), "org")
+        return None
+
+    def _person(self, name: str) -> EntityRef:
+        return EntityRef(key=person_key(name), label=name, type=PERSON)
+
+    def _after_title(self, ent: Span) -> bool:
+        """True when a title word stands right before the span ("Secretary-General Stoltenberg")."""
+        return ent.start > 0 and ent.doc[ent.start - 1].lower_ in self.gaz.title_words
+
+    def _plausible_org(self, ent: Span) -> bool:
+        """An unknown ORG span may be an actor unless it is a news outlet or a lone word in caps."""
+        text = ent.text.strip()
+        if self.gaz.is_media(text):
+            return False
+        # en_core_web_sm tags many stray capitalised words as ORG; demand a name-like span.
+        return any(t.pos_ == "PROPN" for t in ent) and len(text) > 2
+
+    # -- coreference ----------------------------------------------------------------------
+
+    def _corefer(self, doc: Doc, links: DocLinks) -> None:
+        """Link pronouns, definite descriptions and "the pair" to earlier mentions."""
+        sent_index = {}
+        for n, sent in enumerate(doc.sents):
+            for tok in sent:
+                sent_index[tok.i] = n
+        persons: list[tuple[int, int, bool, EntityRef]] = []  # (token, sentence, is_subject, ref)
+        named = sorted(links.links, key=lambda lk: lk.start)
+        k = 0
+        for tok in doc:
+            while k < len(named) and named[k].start <= tok.i:
+                lk = named[k]
+                head = doc[lk.end - 1]
+                for ref in lk.entities:
+                    if ref.type == PERSON:
+                        persons.append((lk.start, sent_index[lk.start], head.dep_ in _SUBJECT_DEPS, ref))
+                        title = self._title_before(doc, lk.start)
+                        if title:
+                            links.titles.setdefault(ref.key, title)
+                k += 1
+            if tok.i in links.by_token:
+                continue
+            low = tok.lower_
+            here = sent_index[tok.i]
+            if low in _PERSON_PRONOUNS and tok.pos_ == "PRON":
+                ref = self._salient_person(persons, here)
+                if ref is not None:
+                    links.add(Link(tok.i, tok.i + 1, (ref,), "pronoun"))
+            elif low in self.gaz.generic_nouns and tok.pos_ == "NOUN" and self._definite(tok):
+                self._describe(doc, tok, here, persons, links, sent_index)
+
+    @staticmethod
+    def _salient_person(persons: list, here: int) -> EntityRef | None:
+        """The antecedent of a personal pronoun: a recent subject, else the most recent person."""
+        recent = [p for p in persons if here - p[1] <= _PRONOUN_WINDOW]
+        if not recent:
+            return None
+        subjects = [p for p in recent if p[2]]
+        return (subjects or recent)[-1][3]
+
+    @staticmethod
+    def _definite(tok: Token) -> bool:
+        return any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children) or any(
+            c.dep_ == "poss" for c in tok.children
+        )
+
+    def _title_before(self, doc: Doc, start: int) -> str | None:
+        """The title words right before a person's name ("Secretary General Jens ...")."""
+        j = start
+        words: list[str] = []
+        while j > 0 and (doc[j - 1].lower_ in self.gaz.title_words or doc[j - 1].text in "-‐"):
+            j -= 1
+            words.insert(0, doc[j].lower_)
+        phrase = " ".join(words).replace(" - ", "-").replace(" -", "-")
+        role = self.gaz.title_role(phrase) if phrase else None
+        return phrase if role else None
+
+    def _describe(self, doc, tok, here, persons, links, sent_index) -> None:
+        """Resolve "the alliance", "the country", "the secretary general", "the pair"."""
+        phrase = tok.lower_
+        # Multi-word titles: "the secretary general", "the prime minister".
+        left = [c for c in tok.lefts if c.dep_ == "compound"]
+        if left:
+            phrase = " ".join([c.lower_ for c in left] + [tok.lower_])
+        kind = self.gaz.generic_nouns.get(phrase) or self.gaz.generic_nouns.get(tok.lower_)
+        start = left[0].i if left else tok.i
+        if kind == "Pair":
+            distinct: list[EntityRef] = []
+            for p in reversed(persons):
+                if here - p[1] > _PRONOUN_WINDOW:
+                    break
+                if p[3] not in distinct:
+                    distinct.append(p[3])
+                if len(distinct) == 2:
+                    links.add(Link(start, tok.i + 1, tuple(reversed(distinct)), "description"))
+                    return
+            return
+        if kind == PERSON:
+            for p in reversed(persons):
+                title = links.titles.get(p[3].key, "")
+                if title and (title.endswith(phrase) or phrase.endswith(title.split()[-1])):
+                    links.add(Link(start, tok.i + 1, (p[3],), "description"))
+                    return
+            return
+        want = ORG_TYPES if kind == "Organization" else {kind}
+        for lk in reversed(links.links):
+            if lk.start >= tok.i or here - sent_index[lk.start] > _DESCRIPTION_WINDOW:
+                continue
+            if lk.form in ("pronoun", "description", "demonym"):
+                continue
+            ref = lk.entities[0]
+            if ref.type in want:
+                links.add(Link(start, tok.i + 1, (ref,), "description"))
+                return
+
+
+def entity_at(doc: Doc, token: Token) -> Link | None:
+    """The link covering ``token`` in a doc processed by the linker."""
+    links: DocLinks | None = doc._.links
+    return links.at(token) if links is not None else None

@@ -1,0 +1,231 @@
+"""From extracted relations to an RDF graph: entities, articles, triples and evidence nodes.
+
+Each relation is asserted as a plain triple (``ent:Jens_Stoltenberg geo:urges ent:South_Korea``)
+so simple SPARQL works, and described by one evidence node per sentence that states it
+(``geo:Evidence``, also an ``rdf:Statement``) carrying the sentence, article, offsets, date,
+modality, speaker, confidence and the rule that fired. Entities are one node each across all
+articles, with one ``rdfs:label`` and a ``skos:altLabel`` per surface form seen.
+
+Output is deterministic: every IRI is derived from content, and triples are added in sorted
+order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+
+from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+
+from kg.records import Article, EntityRef, EventRef, Relation
+from kg.vocab import ART, ENT, EVID, GEO, SCHEMA, bind_prefixes
+
+_NAME_PARTS = re.compile(r"[\s\-‐‑]+")
+
+
+@dataclass
+class ArticleResult:
+    """What extraction produced for one article."""
+
+    article: Article
+    relations: list[Relation] = field(default_factory=list)
+    mentions: list[tuple[EntityRef, str]] = field(default_factory=list)  # (entity, surface form)
+    sentences: int = 0
+    words: int = 0
+
+
+def entity_iri(ref: EntityRef | EventRef) -> URIRef:
+    """The IRI of an entity or event node."""
+    return ENT[ref.key]
+
+
+def article_iri(article_id: str) -> URIRef:
+    """The IRI of an article."""
+    return ART[article_id]
+
+
+def _evidence_iri(rel: Relation, s: str, o: str) -> URIRef:
+    digest = hashlib.sha1(
+        f"{rel.article_id}|{rel.start}|{s}|{rel.predicate}|{o}".encode()
+    ).hexdigest()[:16]
+    return EVID[digest]
+
+
+class GraphBuilder:
+    """Collects article results, then writes one consistent graph.
+
+    Entities are merged across articles before anything is written, so a surname seen alone in
+    one article ("Putin") joins the full name used in another ("Vladimir Putin") when that
+    full name is the only one it can belong to.
+    """
+
+    def __init__(self) -> None:
+        self.results: list[ArticleResult] = []
+
+    def add(self, result: ArticleResult) -> None:
+        """Add one article's extraction result."""
+        self.results.append(result)
+
+    def build(self) -> Graph:
+        """Return the graph of everything added so far."""
+        entities, surfaces = self._entities()
+        remap = self._person_merges(entities, surfaces)
+        graph = bind_prefixes(Graph())
+        triples: set[tuple] = set()
+        add = triples.add
+
+        def ent(ref: EntityRef) -> EntityRef:
+            return entities[remap.get(ref.key, ref.key)]
+
+        events: dict[str, EventRef] = {}
+        for res in self.results:
+            art = res.article
+            a_iri = article_iri(art.id)
+            add((a_iri, RDF.type, GEO.Article))
+            add((a_iri, DCTERMS.identifier, Literal(art.id)))
+            add((a_iri, GEO.inputPath, Literal(art.path)))
+            if art.title:
+                add((a_iri, DCTERMS.title, Literal(art.title)))
+            if art.date:
+                add((a_iri, DCTERMS.date, Literal(art.date, datatype=XSD.date)))
+            if art.source:
+                add((a_iri, DCTERMS.publisher, Literal(art.source)))
+            if art.url:
+                add((a_iri, SCHEMA.url, Literal(art.url, datatype=XSD.anyURI)))
+            for ref, _surface in res.mentions:
+                add((a_iri, SCHEMA.mentions, entity_iri(ent(ref))))
+            for rel in res.relations:
+                s = ent(rel.subject)
+                if isinstance(rel.object, EventRef):
+                    event = self._remap_event(rel.object, ent)
+                    events[event.key] = event
+                    o_iri = entity_iri(event)
+                else:
+                    o_iri = entity_iri(ent(rel.object))
+                s_iri = entity_iri(s)
+                p_iri = GEO[rel.predicate]
+                add((s_iri, p_iri, o_iri))
+                ev = _evidence_iri(rel, str(s_iri), str(o_iri))
+                add((ev, RDF.type, GEO.Evidence))
+                add((ev, RDF.type, RDF.Statement))
+                add((ev, RDF.subject, s_iri))
+                add((ev, RDF.predicate, p_iri))
+                add((ev, RDF.object, o_iri))
+                add((ev, GEO.article, a_iri))
+                add((ev, GEO.sentence, Literal(rel.sentence)))
+                add((ev, GEO.charStart, Literal(rel.start, datatype=XSD.nonNegativeInteger)))
+                add((ev, GEO.charEnd, Literal(rel.end, datatype=XSD.nonNegativeInteger)))
+                add((ev, GEO.modality, Literal(rel.modality)))
+                add((ev, GEO.confidence, Literal(f"{rel.confidence:.2f}", datatype=XSD.decimal)))
+                add((ev, GEO.rule, Literal(rel.rule)))
+                if art.date:
+                    add((ev, DCTERMS.date, Literal(art.date, datatype=XSD.date)))
+                if rel.speaker is not None:
+                    add((ev, GEO.speaker, entity_iri(ent(rel.speaker))))
+                if rel.surface.get("subject"):
+                    add((ev, GEO.subjectText, Literal(rel.surface["subject"])))
+                if rel.surface.get("object"):
+                    add((ev, GEO.objectText, Literal(rel.surface["object"])))
+        used = {t[0] for t in triples} | {t[2] for t in triples}
+        for key, ref in entities.items():
+            if key in remap:
+                continue
+            iri = entity_iri(ref)
+            if iri not in used:
+                continue
+            add((iri, RDF.type, GEO[ref.type]))
+            add((iri, RDFS.label, Literal(ref.label)))
+            for alt in sorted(surfaces[key] - {ref.label}):
+                add((iri, SKOS.altLabel, Literal(alt)))
+            if ref.iso2:
+                add((iri, GEO.isoCode, Literal(ref.iso2)))
+            if ref.iso3:
+                add((iri, GEO.iso3Code, Literal(ref.iso3)))
+        for event in events.values():
+            iri = entity_iri(event)
+            add((iri, RDF.type, GEO[event.type]))
+            add((iri, RDFS.label, Literal(event.label)))
+            if event.agent is not None:
+                add((iri, GEO.agent, entity_iri(event.agent)))
+            for p in event.participants:
+                add((iri, GEO.destination, entity_iri(p)))
+        for t in sorted(triples, key=lambda t: tuple(str(x) for x in t)):
+            graph.add(t)
+        return graph
+
+    # -- entity merging -------------------------------------------------------------------
+
+    def _entities(self) -> tuple[dict[str, EntityRef], dict[str, set[str]]]:
+        """Canonical EntityRef per key, and every surface form seen for it."""
+        refs: dict[str, list[EntityRef]] = defaultdict(list)
+        surfaces: dict[str, set[str]] = defaultdict(set)
+        for res in self.results:
+            for ref, surface in res.mentions:
+                refs[ref.key].append(ref)
+                surfaces[ref.key].add(surface)
+            for rel in res.relations:
+                for role, ref in (("subject", rel.subject), ("object", rel.object)):
+                    if isinstance(ref, EntityRef):
+                        refs[ref.key].append(ref)
+                        if rel.surface.get(role) and _is_name(rel.surface[role]):
+                            surfaces[ref.key].add(rel.surface[role])
+                if rel.speaker is not None:
+                    refs[rel.speaker.key].append(rel.speaker)
+                if isinstance(rel.object, EventRef):
+                    for ref in (rel.object.agent, *rel.object.participants):
+                        if ref is not None:
+                            refs[ref.key].append(ref)
+        entities = {key: _canonical(key, found) for key, found in refs.items()}
+        return entities, surfaces
+
+    @staticmethod
+    def _person_merges(entities: dict[str, EntityRef], surfaces: dict[str, set[str]]) -> dict[str, str]:
+        """Map single-name people to the one full name that contains that name, if unique."""
+        by_part: dict[str, set[str]] = defaultdict(set)
+        for key, ref in entities.items():
+            parts = [p for p in _NAME_PARTS.split(ref.label) if p]
+            if ref.type == "Person" and len(parts) >= 2:
+                by_part[parts[0].lower()].add(key)
+                by_part[parts[-1].lower()].add(key)
+        remap = {}
+        for key, ref in entities.items():
+            parts = [p for p in _NAME_PARTS.split(ref.label) if p]
+            if ref.type == "Person" and len(parts) == 1:
+                targets = by_part.get(parts[0].lower(), set())
+                if len(targets) == 1:
+                    target = next(iter(targets))
+                    remap[key] = target
+                    surfaces[target] |= surfaces.get(key, set()) | {ref.label}
+        return remap
+
+    @staticmethod
+    def _remap_event(event: EventRef, ent) -> EventRef:
+        agent = ent(event.agent) if event.agent is not None else None
+        parts = tuple(ent(p) for p in event.participants)
+        key = "_".join(["Visit", agent.key if agent else "unknown", *(p.key for p in parts)])
+        return replace(event, key=key, agent=agent, participants=parts)
+
+
+def _canonical(key: str, found: list[EntityRef]) -> EntityRef:
+    """One EntityRef per key; for people the most frequent, then longest, spelling wins."""
+    if found[0].type != "Person":
+        return found[0]
+    counts = Counter(r.label for r in found)
+    label = sorted(counts, key=lambda lbl: (-counts[lbl], -len(lbl), lbl))[0]
+    return replace(found[0], label=label)
+
+
+def _is_name(text: str) -> bool:
+    """A surface form worth keeping as an altLabel (not "it", "he", "the alliance")."""
+    return any(c.isupper() for c in text[:1]) and text.lower() not in ("it", "its", "he", "his")
+
+
+def build_graph(results: Iterable[ArticleResult]) -> Graph:
+    """Build the graph for a sequence of article results."""
+    builder = GraphBuilder()
+    for res in results:
+        builder.add(res)
+    return builder.build()

@@ -48,8 +48,7 @@ __all__ = [
 
 # English function words (jusText's list, trimmed): their density separates prose from menus,
 # headline lists and tickers whatever the topic.
-_STOP_WORDS = frozenset(
-    """
+_STOP_TEXT = """
     a about above after again against all almost also although always am among an and another
     any are around as at be because been before being below between both but by can cannot
     could did do does doing down during each either else enough even ever every few for from
@@ -62,8 +61,8 @@ _STOP_WORDS = frozenset(
     well were what whatever when where whether which while who whom whose why will with
     within without would yet you your yours yourself yourselves said says say according told
     after last first new
-    """.split()
-)
+"""
+_STOP_WORDS = frozenset(_STOP_TEXT.split())
 
 _MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6,
@@ -111,9 +110,7 @@ def _markers() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
     words: set[str] = set()
     for cells in _data_rows("section_markers.txt"):
         words.add(_norm_heading(cells[0]))
-    phrases = tuple(
-        re.compile(r"\b" + re.escape(m) + r"\b") for m in sorted(words) if " " in m
-    )
+    phrases = tuple(re.compile(r"\b" + re.escape(m) + r"\b") for m in sorted(words) if " " in m)
     return frozenset(words), phrases
 
 
@@ -162,16 +159,23 @@ _MONTH = (
     r"(?P<mon>Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?"
     r"|Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
 )
+_YEAR = r"(?P<y>(?:19|20)\d\d)"
+_DAY = r"(?P<d>\d{1,2})(?:st|nd|rd|th)?"
 _DATE_PATTERNS = (
     # 2023-01-30, 2023/01/30, 2023-01-30T10:00:00Z
-    ("ymd", re.compile(r"(?<!\d)(?P<y>(?:19|20)\d\d)[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
+    ("ymd", re.compile(r"(?<!\d)" + _YEAR + r"[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})(?!\d)")),
     # January 30, 2023 / Jan. 30 2023 / Mar 19, 2024
-    ("mdy", re.compile(r"(?i)\b" + _MONTH + r"\s+(?P<d>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y>(?:19|20)\d\d)\b")),
+    ("mdy", re.compile(r"(?i)\b" + _MONTH + r"\s+" + _DAY + r",?\s+" + _YEAR + r"\b")),
     # 30 January 2023 / 31 Jan, 2023
-    ("dmy", re.compile(r"(?i)(?<!\d)(?P<d>\d{1,2})(?:st|nd|rd|th)?\s+" + _MONTH + r",?\s+(?P<y>(?:19|20)\d\d)\b")),
+    ("dmy", re.compile(r"(?i)(?<!\d)" + _DAY + r"\s+" + _MONTH + r",?\s+" + _YEAR + r"\b")),
     # 01/29/2023 (US order unless the first number cannot be a month), 29.01.2023 (day first)
-    ("num", re.compile(r"(?<![\d/.])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)(?P<y>(?:19|20)\d\d)(?!\d)")),
-)  # fmt: skip
+    (
+        "num",
+        re.compile(
+            r"(?<![\d/.])(?P<a>\d{1,2})(?P<sep>[/.])(?P<b>\d{1,2})(?P=sep)" + _YEAR + r"(?!\d)"
+        ),
+    ),
+)
 
 
 def _make_date(year: int, month: int, day: int) -> str | None:
@@ -215,8 +219,8 @@ def parse_date(text: str) -> str | None:
 _TIME_WORDS = re.compile(
     r"(?i)\b(?:\d{1,2}(?::\d{2}){1,2}\s*(?:[ap]\.?m\.?)?|\d{1,2}\s*[ap]\.?m\.?|"
     r"mon(?:day)?|tue(?:s(?:day)?)?|wed(?:nesday)?|thu(?:r(?:s(?:day)?)?)?|fri(?:day)?|"
-    r"sat(?:urday)?|sun(?:day)?|[A-Z]{1,2}[SD]?T|utc|gmt|edt|est|pdt|pst|jst|kst|cet|cest|bst|"
-    r"ist|hkt|sgt|aest|et|pt|on|at|updated|published|posted|date)\b"
+    r"sat(?:urday)?|sun(?:day)?|utc|gmt|edt|est|cdt|cst|mdt|mst|pdt|pst|jst|kst|cet|cest|"
+    r"eet|eest|msk|bst|ist|hkt|sgt|pkt|aest|aedt|et|pt|on|at|updated|published|posted|date)\b"
 )
 
 
@@ -355,7 +359,7 @@ def _unwrap(lines: list[str]) -> list[str]:
     out: list[str] = []
     joinable = False
     for line in lines:
-        if joinable and line.strip():
+        if joinable and line.strip() and not _HEADER.match(out[-1]):
             out[-1] = out[-1].rstrip() + " " + line.strip()
         else:
             out.append(line)
@@ -381,12 +385,58 @@ class _Run:
     start: int  # indices into the line list, inclusive
     end: int
     score: float
-    chars: int
+    chars: int  # characters of prose (good and near-good paragraphs)
     goods: int
+    listed: bool = False  # starts right under a section heading: teasers, not an article
+    split: bool = False  # cut from the run before it where a new dateline opens an article
 
 
 _MAX_GAP = 5  # this many furniture lines in a row end a run even if its score stays positive
 _SUBSTANTIAL = 400  # characters of prose for a run to count as the article
+_LISTED_WITHIN = 3  # a run this many lines under a section heading belongs to its list
+
+
+def _make_run(lines: Sequence[_Line], start: int, end: int, split: bool = False) -> _Run:
+    span = [ln for ln in lines[start : end + 1] if ln.kind not in ("blank", "header")]
+    prose = [ln for ln in span if ln.kind in ("good", "near")]
+    above: list[_Line] = []
+    for ln in reversed(lines[max(0, start - 50) : start]):
+        if ln.kind != "blank" and len(above) < _LISTED_WITHIN:
+            above.append(ln)
+    return _Run(
+        start,
+        end,
+        sum(ln.score for ln in span),
+        sum(len(ln.text) for ln in prose),
+        sum(1 for ln in prose if ln.kind == "good"),
+        listed=any(ln.kind == "marker" for ln in above),
+        split=split,
+    )
+
+
+def _opens_article(text: str) -> bool:
+    """A paragraph that starts with an agency dateline ("SEOUL (Reuters) -") opens an article."""
+    _, agency, removed = _strip_dateline(text)
+    return removed and agency is not None
+
+
+def _split_at_datelines(lines: Sequence[_Line], run: _Run) -> list[_Run]:
+    """Cut a run where a paragraph after non-prose lines opens with a dateline: teasers run
+    into the article when nothing but a headline separates them."""
+    pieces: list[_Run] = []
+    start, last_prose, previous_prose = run.start, run.start, True
+    for line in lines[run.start + 1 : run.end + 1]:
+        if line.kind == "blank":
+            continue
+        prose = line.kind in ("good", "near")
+        if prose and not previous_prose and _opens_article(line.text):
+            pieces.append(_make_run(lines, start, last_prose, split=bool(pieces) or run.split))
+            start = line.index
+        if prose:
+            last_prose = line.index
+        previous_prose = prose
+    pieces.append(_make_run(lines, start, run.end, split=bool(pieces) or run.split))
+    return [p for p in pieces if p.score > 0]
 
 
 def _runs(lines: Sequence[_Line]) -> list[_Run]:
@@ -399,16 +449,7 @@ def _runs(lines: Sequence[_Line]) -> list[_Run]:
 
     def close() -> None:
         if start is not None and best > 0:
-            kept = [ln for ln in lines[start : best_end + 1] if ln.kind in ("good", "near")]
-            runs.append(
-                _Run(
-                    start,
-                    best_end,
-                    best,
-                    sum(len(ln.text) for ln in kept),
-                    sum(1 for ln in kept if ln.kind == "good"),
-                )
-            )
+            runs.extend(_split_at_datelines(lines, _make_run(lines, start, best_end)))
 
     for i, line in enumerate(lines):
         if line.kind in ("blank", "header"):
@@ -434,14 +475,22 @@ def _runs(lines: Sequence[_Line]) -> list[_Run]:
 
 
 def _choose_run(runs: list[_Run], anchor: int) -> _Run | None:
-    """The article: the first substantial run after the headline; else the best run."""
+    """The article: the first substantial run after the headline that is not a list of
+    teasers (or, when it runs straight into a dateline, the run that dateline opens);
+    otherwise the best-scoring run."""
     if not runs:
         return None
     after = [r for r in runs if r.start > anchor] or runs
-    for run in after:
-        if run.chars >= _SUBSTANTIAL and run.goods:
-            return run
-    return max(after, key=lambda r: r.score)
+    substantial = [r for r in after if r.chars >= _SUBSTANTIAL and r.goods]
+    chosen = next((r for r in substantial if not r.listed), None) or next(iter(substantial), None)
+    if chosen is None:
+        return max(after, key=lambda r: r.score)
+    position = after.index(chosen)
+    if position + 1 < len(after):
+        following = after[position + 1]
+        if following.split and following.goods:
+            return following
+    return chosen
 
 
 def _find_line(lines: Sequence[_Line], title: str | None) -> int:
@@ -455,7 +504,9 @@ def _find_line(lines: Sequence[_Line], title: str | None) -> int:
         if line.kind == "blank":
             continue
         have = _norm_heading(line.text)
-        if have == want or (len(want) >= 20 and have.startswith(want) and len(have) < 1.3 * len(want)):
+        # The headline, possibly with a suffix ("... | Site", "... (UPDATE 1)").
+        prefixed = len(want) >= 20 and have.startswith(want) and len(have) < 1.3 * len(want)
+        if have == want or prefixed:
             return line.index
     return -1
 
@@ -478,10 +529,8 @@ def _strip_dateline(paragraph: str) -> tuple[str, str | None, bool]:
             agency = agency_text.strip()
     elif not match["sep"]:
         return paragraph, None, False  # a capitalised word alone is not a dateline
-    if match["place"] and not agency_text:
-        # "TOKYO:" — the place must be all caps and followed by a separator.
-        if len(re.sub(r"[^A-Z]", "", match["place"])) < 2:
-            return paragraph, None, False
+    if match["place"] and not agency_text and len(re.sub(r"[^A-Z]", "", match["place"])) < 2:
+        return paragraph, None, False  # "TOKYO:" needs an all-caps place of 2+ letters
     rest = paragraph[match.end() :]
     if not rest or not re.match(r"""[^\W_]|["“‘'(]""", rest):
         return paragraph, agency, False
@@ -500,13 +549,13 @@ def _is_dateline_only(text: str) -> str | None:
 # Metadata helpers
 
 _HEADER = re.compile(r"^\s*date\s+(?P<date>\d{4}-\d{2}-\d{2})\b[ \t]*(?P<rest>.*)$")
-_AGENCY_LINE = re.compile(
-    r"(?i)^\s*(?P<name>.{2,40}?)\s*(?:$|[|,•·–—-]\s*|(?=published|updated|posted|staff|news\b|\d))"
+_AFTER_AGENCY = re.compile(r"(?i)\s*(?:$|[|,•·–—-]|published|updated|posted|staff\b|news\b|\d)")
+_CREDIT_LINE = re.compile(
+    r"(?i)^\s*(?:[-–—]+\s*|source\s*:\s*|via\s+)?(?P<name>[\w .&'’-]{2,40}?)\s*$"
 )
-_CREDIT_LINE = re.compile(r"(?i)^\s*(?:[-–—]+\s*|source\s*:\s*|via\s+)?(?P<name>[\w .&'’-]{2,40}?)\s*$")
 
 
-def _title_case_suffix(title: str, sitename: str | None) -> str:
+def _strip_site_suffix(title: str, sitename: str | None) -> str:
     """Drop a trailing " | Reuters" / " - Site Name" from an HTML or JSON title."""
     parts = re.split(r"\s+[|–—-]\s+", title)
     if len(parts) > 1:
@@ -516,37 +565,39 @@ def _title_case_suffix(title: str, sitename: str | None) -> str:
     return title
 
 
+def _agency_at_start(text: str) -> str | None:
+    """An agency opening a header line: "AFP Published 31 Jan, 2023", "Reuters | Jan 30"."""
+    for agency in _agencies():
+        match = agency.regex.match(text)
+        if match and _AFTER_AGENCY.match(text, match.end()):
+            return agency.name
+    return None
+
+
 def _source_near(lines: Sequence[_Line], body_start: int, body_end: int) -> str | None:
     """Agency named in the lines around the body: a dateline line, "AFP Published ...", a byline
     with an agency, a copyright or credit line after the body ("© Reuters 2023")."""
     before = [ln for ln in lines[max(0, body_start - 12) : body_start] if ln.kind != "blank"]
     for line in reversed(before):
-        agency = _is_dateline_only(line.text)
+        if line.kind in ("good", "near", "marker"):
+            break
+        agency = _is_dateline_only(line.text) or _agency_at_start(line.text)
+        if agency is None and line.reason == "byline":
+            agency = find_agency(line.text)
         if agency:
             return agency
-        match = _AGENCY_LINE.match(line.text)
-        if match and line.kind != "good" and line.kind != "near":
-            agency = _canonical_agency(match["name"])
-            if agency and (line.reason in ("published line", "published_line", "date line")
-                           or match.end() < len(line.text) or len(line.text) <= 40):
-                return agency
-        if line.reason == "byline":
-            agency = find_agency(line.text)
-            if agency:
-                return agency
     after = [ln for ln in lines[body_end + 1 : body_end + 12] if ln.kind != "blank"]
     for line in after:
-        if line.kind == "marker":
+        if line.kind in ("marker", "good"):
             break
+        agency = None
         if line.reason in ("copyright", "rights_reserved", "byline"):
             agency = find_agency(line.text)
-            if agency:
-                return agency
-        match = _CREDIT_LINE.match(line.text)
-        if match and line.kind in ("short", "furniture"):
-            agency = _canonical_agency(match["name"])
-            if agency:
-                return agency
+        elif line.kind in ("short", "furniture"):
+            match = _CREDIT_LINE.match(line.text)
+            agency = _canonical_agency(match["name"]) if match else None
+        if agency:
+            return agency
     return None
 
 
@@ -577,7 +628,7 @@ def _title_before(lines: Sequence[_Line], body_start: int) -> int:
     if not candidates:
         return -1
     texts = [_norm_heading(lines[i].text) for i in candidates]
-    for i, text in zip(candidates, texts, strict=True):
+    for text in texts:
         if texts.count(text) > 1:
             # The first copy: the date window starts after the headline block.
             return min(j for j, t in zip(candidates, texts, strict=True) if t == text)
@@ -595,6 +646,7 @@ def clean_article(raw: RawArticle) -> Article:
 
     header_date: str | None = None
     header_title: str | None = None
+    header_index = -1
     first = next((ln for ln in lines if ln.text), None)
     if first is not None:
         match = _HEADER.match(texts[first.index])
@@ -602,7 +654,7 @@ def clean_article(raw: RawArticle) -> Article:
             header_date = _make_date(*(int(p) for p in match["date"].split("-")))
             rest = " ".join(match["rest"].split())
             if _looks_like_headline(rest):
-                header_title = rest
+                header_title, header_index = rest, first.index
                 first.text, first.kind = rest, "header"
             else:
                 first.text = rest  # ticker or menu text: classify it like any other line
@@ -613,11 +665,11 @@ def clean_article(raw: RawArticle) -> Article:
 
     declared_title = raw.title.strip() if raw.title and raw.title.strip() else None
     if declared_title:
-        declared_title = _title_case_suffix(" ".join(declared_title.split()), raw.source)
+        declared_title = _strip_site_suffix(" ".join(declared_title.split()), raw.source)
     known_title = declared_title or header_title
     anchor = _find_line(lines, known_title)
-    if anchor >= 0:
-        lines[anchor].kind = "header" if lines[anchor].kind not in ("good",) else "good"
+    if anchor >= 0 and lines[anchor].kind != "good":
+        lines[anchor].kind = "header"  # the headline is neither body nor furniture
 
     run = _choose_run(_runs(lines), anchor)
     body_lines: list[_Line] = []
@@ -625,9 +677,11 @@ def clean_article(raw: RawArticle) -> Article:
         body_lines = [ln for ln in lines[run.start : run.end + 1] if ln.kind in ("good", "near")]
         body_start, body_end = run.start, run.end
     else:
-        # No prose run (a one-line article): keep whatever is not furniture.
-        body_lines = [ln for ln in lines if ln.kind in ("good", "near", "short")
-                      and ln.index != anchor]
+        # No prose run (a one-line article, or not English): keep whatever is not furniture.
+        for kinds in (("good", "near", "short"), ("good", "near", "short", "bad")):
+            body_lines = [ln for ln in lines if ln.kind in kinds and ln.index != anchor]
+            if body_lines:
+                break
         body_start = body_lines[0].index if body_lines else len(lines)
         body_end = body_lines[-1].index if body_lines else len(lines)
 
@@ -647,10 +701,12 @@ def clean_article(raw: RawArticle) -> Article:
         stripped, dateline_agency, _ = _strip_dateline(paragraphs[0])
         paragraphs[0] = stripped
 
-    # Teasers: long prose after the body (summaries under other headlines).
+    # Teasers: long prose outside the body (summaries under other headlines).
     teasers: list[str] = []
     teaser_idx: set[int] = set()
-    for line in lines[body_end + 1 :]:
+    for line in lines:
+        if body_start <= line.index <= body_end:
+            continue
         if line.kind == "good" and (
             len(line.text) >= 180 or len(_SENTENCE_END.findall(line.text)) >= 2
         ):
@@ -663,15 +719,16 @@ def clean_article(raw: RawArticle) -> Article:
     if title is None:
         title_index = _title_before(lines, body_start)
         if title_index >= 0:
-            title = lines[title_index].text
+            title = _strip_site_suffix(lines[title_index].text, raw.source)
 
     # Date: seed header > declared > a date between the headline and the body.
     article_date = header_date or _iso_or_none(raw.date)
     if article_date is None:
         if title_index >= 0:
             article_date = _date_near(lines, title_index + 1, body_start)
-        elif not known_title:
-            # No headline found: only the lines right before the body may hold its date.
+        else:
+            # Headline not in the text: only the lines right above the body may hold its date
+            # (a date higher up is more likely the site's "today" than the article's).
             before = [ln.index for ln in lines[:body_start] if ln.kind != "blank"][-3:]
             if before:
                 article_date = _date_near(lines, before[0], body_start)
@@ -688,8 +745,10 @@ def clean_article(raw: RawArticle) -> Article:
     dropped = tuple(
         ln.text
         for ln in lines
-        if ln.text and ln.kind not in ("blank",) and ln.index not in kept
-        and ln.index not in teaser_idx and not (ln.kind == "header" and ln.index == first_index(lines))
+        if ln.text
+        and ln.index not in kept
+        and ln.index not in teaser_idx
+        and ln.index != header_index
     )
     return Article(
         id=article_id(raw),
@@ -702,11 +761,6 @@ def clean_article(raw: RawArticle) -> Article:
         teasers=tuple(teasers),
         dropped=dropped,
     )
-
-
-def first_index(lines: Sequence[_Line]) -> int:
-    """Index of the first non-blank line (-1 when none)."""
-    return next((ln.index for ln in lines if ln.text), -1)
 
 
 def _iso_or_none(value: str | None) -> str | None:
@@ -732,7 +786,7 @@ def article_id(raw: RawArticle) -> str:
     The file stem for files (``seeds/000_46c7afd8f487e697.txt`` -> ``000_46c7afd8f487e697``);
     the row's ``id`` or ``<stem>-<line>`` for JSON Lines; a short content hash for stdin.
     """
-    declared = getattr(raw, "id", None)
+    declared = raw.id
     if declared:
         safe = _safe_id(str(declared))
         if safe:

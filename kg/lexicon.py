@@ -38,6 +38,7 @@ class Lexicon:
     modality: dict[str, tuple[str, str]]  # word -> (modality, how)
     negation: frozenset[str]
     themes: dict[str, str]  # lemma -> relation
+    proxy_nouns: frozenset[str]  # "forces", "government": stand for their owner
 
     def trigger(self, lemma: str, pos: str) -> Trigger | None:
         """Return the trigger for a lemma with this part of speech (PROPN counts as NOUN)."""
@@ -86,4 +87,5 @@ def load_lexicon() -> Lexicon:
         modality=modality,
         negation=_words("negation.txt"),
         themes=themes,
+        proxy_nouns=_words("proxy_nouns.txt"),
     )

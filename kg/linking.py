@@ -83,6 +83,11 @@ class DocLinks:
         """The link covering this token, if any."""
         return self.by_token.get(token.i)
 
+    def last_actor_position(self, i: int) -> int | None:
+        """Token index of the most recent country or organization mention before ``i``."""
+        k = bisect.bisect_left(self._actor_positions, i)
+        return self._actor_positions[k - 1] if k > 0 else None
+
     def last_actor_before(self, i: int, exclude: EntityRef | None = None) -> EntityRef | None:
         """The most recent country or organization mentioned before token ``i``."""
         k = bisect.bisect_left(self._actor_positions, i)
@@ -105,6 +110,8 @@ class EntityLinker:
         links = DocLinks()
         persons = self._people(doc)
         for ent in doc.ents:
+            if ent.label_ == _NER_PERSON:
+                ent = _extend_name(ent)
             link = self._link_span(ent, persons)
             if link is not None:
                 links.add(link)
@@ -121,7 +128,7 @@ class EntityLinker:
         for ent in doc.ents:
             if ent.label_ != _NER_PERSON or ent.ent_id_:
                 continue
-            name = self._strip_title(ent)
+            name = self._strip_title(_extend_name(ent))
             parts = [p for p in _NAME_SPLIT.split(name) if p]
             if len(parts) < 2:
                 continue
@@ -157,9 +164,8 @@ class EntityLinker:
             return None
         if len(parts) == 1 and parts[0].lower() in persons:
             return Link(ent.start, ent.end, (persons[parts[0].lower()],), "surname")
-        if ent.label_ == _NER_PERSON or self._after_title(ent):
-            if len(parts) >= 2 or ent.label_ == _NER_PERSON:
-                return Link(ent.start, ent.end, (self._person(name),), "person")
+        if ent.label_ == _NER_PERSON or self._titled(ent):
+            return Link(ent.start, ent.end, (self._person(name),), "person")
         if ent.label_ == _NER_ORG and self._plausible_org(ent):
             ref = EntityRef(key=slug(name), label=name, type="Organization")
             return Link(ent.start, ent.end, (ref,), "org")
@@ -168,17 +174,30 @@ class EntityLinker:
     def _person(self, name: str) -> EntityRef:
         return EntityRef(key=person_key(name), label=name, type=PERSON)
 
-    def _after_title(self, ent: Span) -> bool:
-        """True when a title word stands right before the span ("Secretary-General Stoltenberg")."""
-        return ent.start > 0 and ent.doc[ent.start - 1].lower_ in self.gaz.title_words
+    def _titled(self, ent: Span) -> bool:
+        """A name with a title before it ("Secretary-General Stoltenberg") or in apposition
+        ("Stoltenberg, secretary general of ...") is a person whatever NER called it."""
+        doc = ent.doc
+        if ent.start > 0 and doc[ent.start - 1].lower_ in self.gaz.title_words:
+            return doc[ent.start - 1].pos_ in ("PROPN", "NOUN")
+        head = ent.root
+        for c in head.children:
+            if c.dep_ == "appos":
+                words = [g.lower_ for g in c.lefts if g.dep_ == "compound"] + [c.lower_]
+                if self.gaz.title_role(" ".join(words)):
+                    return True
+        return False
 
     def _plausible_org(self, ent: Span) -> bool:
         """An unknown ORG span may be an actor unless it is a news outlet or a lone word in caps."""
         text = ent.text.strip()
         if self.gaz.is_media(text):
             return False
-        # en_core_web_sm tags many stray capitalised words as ORG; demand a name-like span.
-        return any(t.pos_ == "PROPN" for t in ent) and len(text) > 2
+        # en_core_web_sm tags many stray capitalised words as ORG (regions, events, products):
+        # keep acronyms and names headed by an organization word.
+        if text.isupper() and text.isalpha() and 2 <= len(text) <= 6:
+            return True
+        return ent[-1].lower_ in self.gaz.org_head_words
 
     # -- coreference ----------------------------------------------------------------------
 
@@ -224,9 +243,14 @@ class EntityLinker:
 
     @staticmethod
     def _definite(tok: Token) -> bool:
-        return any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children) or any(
-            c.dep_ == "poss" for c in tok.children
-        )
+        """"the alliance", "this country": a definite description (the parser may hang the
+        article elsewhere, as in "the pair held talks")."""
+        if any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children):
+            return True
+        j = tok.i - 1
+        while j >= 0 and tok.doc[j].dep_ in ("compound", "amod") and tok.doc[j].head == tok:
+            j -= 1
+        return j >= 0 and tok.doc[j].lower_ in ("the", "this", "that")
 
     def _title_before(self, doc: Doc, start: int) -> str | None:
         """The title words right before a person's name ("Secretary General Jens ...")."""
@@ -276,6 +300,23 @@ class EntityLinker:
             if ref.type in want:
                 links.add(Link(start, tok.i + 1, (ref,), "description"))
                 return
+
+
+def _extend_name(ent: Span) -> Span:
+    """Grow a PERSON span over the rest of a name NER cut short ("Yoon Suk" + "Yeol"): proper
+    nouns to its right that its tokens hang on as compounds."""
+    doc = ent.doc
+    end = ent.end
+    while (
+        end < len(doc)
+        and doc[end].pos_ == "PROPN"
+        and doc[end].text[:1].isupper()
+        and not doc[end].ent_type_
+        and doc[end - 1].dep_ == "compound"
+        and doc[end - 1].head.i == end
+    ):
+        end += 1
+    return ent if end == ent.end else Span(doc, ent.start, end, label=ent.label)
 
 
 def entity_at(doc: Doc, token: Token) -> Link | None:

@@ -21,6 +21,7 @@ class RawArticle:
     url: str | None = None
     source: str | None = None
     is_html: bool = False
+    id: str | None = None  # declared identifier (JSON Lines ``id`` key, or "<stem>-<line>")
 
 
 @dataclass(frozen=True)

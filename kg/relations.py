@@ -140,13 +140,26 @@ class _Context:
                     if found:
                         return found
             # "Russian forces", "Japan's government": a proxy noun stands for its owner.
-            if low in self.gaz.proxy_nouns or t.lemma_.lower() in self.gaz.proxy_nouns:
+            if low in self.lex.proxy_nouns or t.lemma_.lower() in self.lex.proxy_nouns:
                 return [a for a in self.modifiers(t, depth, people=True) if _is_actor(a.ref)]
         return []
 
     def resolve_it(self, t: Token, depth: int = 0) -> EntityRef | None:
-        """'it'/'its': the non-person subject of its clause, else the last country or org."""
+        """'its': the nearest country or org before it in the sentence ("urged South Korea to
+        increase its support"); 'it': the non-person subject of its clause; else the last
+        country or organization mentioned."""
         clause = _clause_head(t)
+        if t.lower_ == "its":
+            # An explicit non-person subject of the clause wins ("Japan has expanded its ties");
+            # otherwise the nearest actor before it in the sentence.
+            for c in clause.children if clause is not None else ():
+                if c.dep_ == "nsubj":
+                    found = [a for a in self.args(c, depth + 1) if a.ref.type != PERSON]
+                    if found and isinstance(found[0].ref, EntityRef):
+                        return found[0].ref
+            pos = self.links.last_actor_position(t.i)
+            if pos is not None and pos >= t.sent.start:
+                return self.links.last_actor_before(t.i)
         if clause is not None and depth < 4:
             for a in self.subjects(clause, depth + 1):
                 if a.token is not t and a.ref.type != PERSON and isinstance(a.ref, EntityRef):
@@ -201,15 +214,32 @@ class _Context:
         return out
 
     def _between(self, noun: Token, depth: int = 0) -> list[Arg]:
-        return self._prep(noun, "between", depth)
+        return self._prep(noun, "between", depth, owners=True)
 
-    def _prep(self, head: Token, prep: str, depth: int = 0) -> list[Arg]:
+    def _prep(self, head: Token, prep: str, depth: int = 0, owners: bool = False) -> list[Arg]:
+        """Entities in the object of preposition ``prep`` on ``head``; with ``owners``, an
+        event noun stands for its agent ("sanctions against Russia's war": Russia)."""
         out: list[Arg] = []
         for c in head.children:
             if c.dep_ in ("prep", "agent", "dative") and c.lower_ == prep:
                 for p in _conj_chain_prep(c):
-                    out.extend(a for g in p.children if g.dep_ == "pobj" for a in self.args(g, depth + 1))
+                    for g in p.children:
+                        if g.dep_ != "pobj":
+                            continue
+                        found = self.args(g, depth + 1)
+                        if not found and owners and depth < 3:
+                            found = [a for n in _conj_chain(g) for a in self._event_owner(n, depth + 1)]
+                        out.extend(found)
         return out
+
+    def _event_owner(self, noun: Token, depth: int) -> list[Arg]:
+        """The agent of an event noun ("Russia's war", "its growing military presence")."""
+        if noun.pos_ != "NOUN":
+            return []
+        found = self._poss(noun, depth)
+        if not found and self.lex.trigger(noun.lemma_, "NOUN") is not None:
+            found = self.modifiers(noun, depth)  # "the Russian invasion"
+        return [a for a in found if _is_actor(a.ref)]
 
     # -- subjects -------------------------------------------------------------------------
 
@@ -226,18 +256,22 @@ class _Context:
         head = pred.head
         if head is pred:
             return []
-        if pred.dep_ in ("xcomp", "pcomp", "advcl", "ccomp") and head.lemma_.lower() in self.lex.object_control:
+        if pred.dep_ == "xcomp" and head.lemma_.lower() in self.lex.object_control:
             for c in head.children:  # "urged South Korea to increase": South Korea increases
                 if c.dep_ in ("dobj", "nsubjpass"):
                     return self.args(c, depth + 1)
-            if pred.dep_ == "pcomp":  # "accusing North Korea of providing"
-                for c in head.head.children:
+        if pred.dep_ == "pcomp":  # "accusing North Korea of providing": the prep hangs on a verb
+            governor = head.head if head.dep_ == "prep" else None
+            if governor is None or governor is head:
+                return []
+            if governor.lemma_.lower() in self.lex.object_control:
+                for c in governor.children:
                     if c.dep_ == "dobj":
                         return self.args(c, depth + 1)
-        if pred.dep_ == "pcomp":  # "accusing X of providing": the prep hangs on the verb
-            return self.subjects(head.head, depth + 1) if head.dep_ == "prep" else []
-        if pred.dep_ == "acl":
-            owner = self.args(head, depth + 1)
+            return self.subjects(governor, depth + 1)
+        if pred.dep_ == "acl":  # "US intelligence reports accusing ...": the reports' owner
+            owner = (self.args(head, depth + 1) or self._poss(head, depth + 1)
+                     or self.modifiers(head, depth + 1))
             if owner:
                 return owner
             return self.subjects(head.head, depth + 1) if head.dep_ in ("dobj", "pobj") else []
@@ -289,7 +323,9 @@ class _Context:
             if t.dep_ in ("xcomp", "advcl", "pcomp") and t.head is not t:
                 head = t.head
                 m = self.lex.modality.get(head.lemma_.lower()) or self.lex.modality.get(head.lower_)
-                if m and m[1] == "governor":
+                # "is due to meet", "urged X to increase": the governor frames its complement;
+                # an adverbial clause ("Speaking in Seoul, he urged") is not framed by it.
+                if m and m[1] == "governor" and t.dep_ != "advcl":
                     found = found or m[0]
                 t = head
             elif t.dep_ == "conj" and t.head is not t:
@@ -365,7 +401,7 @@ class _Context:
                                [a for p in c.children if p.dep_ == "pobj" for a in self.args(p)])
             return out
         if slot.startswith("prep:"):
-            return self._prep(verb, slot[5:])
+            return self._prep(verb, slot[5:], owners=trig.relation in _EVALUATIVE)
         if slot == "for_clause":  # "called for Seoul to provide"
             for c in verb.children:
                 if c.dep_ in ("advcl", "ccomp", "xcomp") and any(
@@ -447,20 +483,19 @@ class _Context:
                               pred=pred)
 
     def _noun_agents(self, noun: Token, trig: Trigger) -> list[Arg]:
+        """Every agent the noun's agent slots find: "the US-led sanctions" that Japan joins
+        have two (the United States and Japan)."""
+        found: list[Arg] = []
         for slot in trig.agents:
             if slot == "poss":
-                found = self._poss(noun)
+                found += self._poss(noun)
             elif slot == "mod":
-                found = self.modifiers(noun, people=True)
+                found += self.modifiers(noun, people=True)
             elif slot == "by":
-                found = self._by(noun)
+                found += self._by(noun)
             elif slot == "governor":
-                found = self._governor_subject(noun)
-            else:
-                found = []
-            if found:
-                return found
-        return []
+                found += self._governor_subject(noun)
+        return _unique(found)
 
     def _governor_subject(self, noun: Token) -> list[Arg]:
         """Subject of a support verb over the noun ("Tokyo imposed sanctions", "during a visit")."""
@@ -480,9 +515,13 @@ class _Context:
         return []
 
     def _noun_objects(self, noun: Token, trig: Trigger) -> list[Arg]:
+        governor = noun.head if noun.dep_ == "dobj" and noun.head.pos_ == "VERB" else None
         for slot in trig.objects:
             if slot.startswith("prep:"):
-                found = self._prep(noun, slot[5:])
+                # "increase its support to Ukraine": the PP may hang on the support verb
+                found = self._prep(noun, slot[5:], owners=True)
+                if not found and governor is not None:
+                    found = self._prep(governor, slot[5:], owners=True)
             elif slot == "mod":  # "his Japan visit": the modifier is the destination
                 found = [a for a in self.modifiers(noun) if a.ref.type != PERSON]
             else:

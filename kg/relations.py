@@ -82,9 +82,12 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
     """All relations stated in a doc processed by the linker, one per (triple, sentence)."""
     ctx = _Context(doc, doc._.links or DocLinks(), lex, gaz)
     best: dict[tuple, Relation] = {}
-    for sent in doc.sents:
-        found: list[Relation] = []
-        found.extend(ctx.roles(sent))
+    sents = list(doc.sents)
+    # Roles first: a later apposition ("Stoltenberg, secretary general of the alliance") tells
+    # whose official speaks "in Tokyo" in the first sentence.
+    roles = {id(sent): list(ctx.roles(sent)) for sent in sents}
+    for sent in sents:
+        found: list[Relation] = list(roles[id(sent)])
         for tok in sent:
             trig = lex.trigger(tok.lemma_, tok.pos_)
             if trig is not None:
@@ -259,6 +262,10 @@ class _Context:
         if pred.dep_ == "xcomp" and head.lemma_.lower() in self.lex.object_control:
             for c in head.children:  # "urged South Korea to increase": South Korea increases
                 if c.dep_ in ("dobj", "nsubjpass"):
+                    return self.args(c, depth + 1)
+        if pred.dep_ == "xcomp" and not any(c.dep_ == "agent" for c in head.children):
+            for c in head.children:  # raising: "He is set to meet", "Japan is expected to join"
+                if c.dep_ == "nsubjpass":
                     return self.args(c, depth + 1)
         if pred.dep_ == "pcomp":  # "accusing North Korea of providing": the prep hangs on a verb
             governor = head.head if head.dep_ == "prep" else None
@@ -522,6 +529,9 @@ class _Context:
                 found = self._prep(noun, slot[5:], owners=True)
                 if not found and governor is not None:
                     found = self._prep(governor, slot[5:], owners=True)
+                for c in noun.children:  # "support offered to Ukraine by Japan"
+                    if not found and c.dep_ == "acl":
+                        found = self._prep(c, slot[5:], owners=True)
             elif slot == "mod":  # "his Japan visit": the modifier is the destination
                 found = [a for a in self.modifiers(noun) if a.ref.type != PERSON]
             else:
@@ -705,14 +715,15 @@ class _Context:
             speaker = self.speaker(pred)
         if modality == "asserted" and speaker is not None:
             modality = "reported"
+        text = sent.text.rstrip()
         return Relation(
             subject=s.ref,
             predicate=relation,
             object=o.ref,
             article_id="",
-            sentence=sent.text,
+            sentence=text,
             start=sent.start_char,
-            end=sent.end_char,
+            end=sent.start_char + len(text),
             modality=modality,
             speaker=speaker.ref if speaker is not None else None,
             confidence=round(max(0.05, min(confidence, 0.99)), 2),

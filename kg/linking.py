@@ -307,15 +307,25 @@ def _extend_name(ent: Span) -> Span:
     nouns to its right that its tokens hang on as compounds."""
     doc = ent.doc
     end = ent.end
-    while (
-        end < len(doc)
-        and doc[end].pos_ == "PROPN"
-        and doc[end].text[:1].isupper()
-        and not doc[end].ent_type_
-        and doc[end - 1].dep_ == "compound"
-        and doc[end - 1].head.i == end
-    ):
-        end += 1
+    while end < len(doc) and not doc[end].ent_type_:
+        tok = doc[end]
+        if (
+            tok.text in ("-", "‐")
+            and not doc[end - 1].whitespace_
+            and not tok.whitespace_
+            and end + 1 < len(doc)
+            and doc[end + 1].is_alpha
+        ):
+            end += 2  # "Suk" "-" "yeol": a hyphenated given name
+        elif (
+            tok.pos_ == "PROPN"
+            and tok.text[:1].isupper()
+            and doc[end - 1].dep_ == "compound"
+            and doc[end - 1].head.i == end
+        ):
+            end += 1
+        else:
+            break
     return ent if end == ent.end else Span(doc, ent.start, end, label=ent.label)
 
 

@@ -136,9 +136,10 @@ class _Context:
             antecedent = _relative_antecedent(t)
             return self.args(antecedent, depth + 1) if antecedent is not None else []
         if t.pos_ in ("NOUN", "PROPN"):
-            # "its neighbour Russia", "our valued partner Japan": the apposition names it.
+            # "its neighbour Russia", "our valued partner Japan": a close apposition names it
+            # (not one set off by commas: "officials, the North Atlantic Treaty Organization said").
             for c in t.children:
-                if c.dep_ == "appos":
+                if c.dep_ == "appos" and c.left_edge.i == t.i + 1:
                     found = self.args(c, depth + 1)
                     if found:
                         return found
@@ -167,7 +168,24 @@ class _Context:
             for a in self.subjects(clause, depth + 1):
                 if a.token is not t and a.ref.type != PERSON and isinstance(a.ref, EntityRef):
                     return a.ref
-        return self.links.last_actor_before(t.i)
+        return self._salient_actor(t)
+
+    def _salient_actor(self, t: Token) -> EntityRef | None:
+        """The most prominent country or org earlier in the sentence (subject over object over
+        the rest, then the nearest): "thanked South Korea for its aid to Ukraine, but urged it"."""
+        rank = {"nsubj": 3, "nsubjpass": 3, "dobj": 2}
+        best: tuple[int, int] | None = None
+        found = None
+        for link in self.links.links:
+            if link.start >= t.i or link.start < t.sent.start or len(link.entities) != 1:
+                continue
+            ref = link.entities[0]
+            if ref.type == PERSON or link.form in ("demonym", "pronoun"):
+                continue
+            score = (rank.get(self.doc[link.end - 1].dep_, 1), link.start)
+            if best is None or score > best:
+                best, found = score, ref
+        return found or self.links.last_actor_before(t.i)
 
     def modifiers(self, noun: Token, depth: int = 0, people: bool = False) -> list[Arg]:
         """Entities modifying a noun: "Russian invasion", "US-led sanctions", "the pair held talks"."""
@@ -217,7 +235,15 @@ class _Context:
         return out
 
     def _between(self, noun: Token, depth: int = 0) -> list[Arg]:
-        return self._prep(noun, "between", depth, owners=True)
+        """Parties of "between X and Y"; the parser sometimes hangs X on Y as a modifier
+        ("between NATO and U.S. allies": NATO <-nmod- allies)."""
+        out = self._prep(noun, "between", depth)
+        for c in noun.children:
+            if c.dep_ == "prep" and c.lower_ == "between":
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        out += [a for m in p.children if m.dep_ == "nmod" for a in self._resolve(m, depth + 1)]
+        return _unique(out)
 
     def _prep(self, head: Token, prep: str, depth: int = 0, owners: bool = False) -> list[Arg]:
         """Entities in the object of preposition ``prep`` on ``head``; with ``owners``, an
@@ -240,8 +266,10 @@ class _Context:
         if noun.pos_ != "NOUN":
             return []
         found = self._poss(noun, depth)
-        if not found and self.lex.trigger(noun.lemma_, "NOUN") is not None:
-            found = self.modifiers(noun, depth)  # "the Russian invasion"
+        trig = self.lex.trigger(noun.lemma_, "NOUN")
+        # "the Russian invasion" is Russia's; "U.S. allies" are not the United States.
+        if not found and trig is not None and "head" not in trig.objects:
+            found = self.modifiers(noun, depth)
         return [a for a in found if _is_actor(a.ref)]
 
     # -- subjects -------------------------------------------------------------------------

@@ -58,7 +58,8 @@ class Link:
     start: int
     end: int
     entities: tuple[EntityRef, ...]
-    form: str  # name | alias | capital | seat | demonym | person | surname | org | pronoun | description
+    # name | alias | capital | seat | demonym | person | surname | org | pronoun | description
+    form: str
 
 
 @dataclass
@@ -216,7 +217,9 @@ class EntityLinker:
                 head = doc[lk.end - 1]
                 for ref in lk.entities:
                     if ref.type == PERSON:
-                        persons.append((lk.start, sent_index[lk.start], head.dep_ in _SUBJECT_DEPS, ref))
+                        persons.append(
+                            (lk.start, sent_index[lk.start], head.dep_ in _SUBJECT_DEPS, ref)
+                        )
                         title = self._title_before(doc, lk.start)
                         if title:
                             links.titles.setdefault(ref.key, title)
@@ -243,7 +246,7 @@ class EntityLinker:
 
     @staticmethod
     def _definite(tok: Token) -> bool:
-        """"the alliance", "this country": a definite description (the parser may hang the
+        """ "the alliance", "this country": a definite description (the parser may hang the
         article elsewhere, as in "the pair held talks")."""
         if any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children):
             return True

@@ -55,6 +55,16 @@ _STATE_OR_ORG = frozenset({COUNTRY}) | ORG_TYPES
 
 
 @dataclass(frozen=True)
+class _Title:
+    """A title found next to a person's name, and the organizations it points to."""
+
+    role: str  # leaderOf | officialOf
+    applies: str  # Country | Organization | any
+    orgs: list[Arg]
+    rule: str
+
+
+@dataclass(frozen=True)
 class Arg:
     """A resolved argument: the entity (or event), its surface text and its head token."""
 
@@ -153,6 +163,11 @@ class _Context:
         increase its support"); 'it': the non-person subject of its clause; else the last
         country or organization mentioned."""
         clause = _clause_head(t)
+        target = _for_phrase_object(t)
+        if target is not None:  # "criticised the United States for its support": the US
+            found = [a for a in self.args(target, depth + 1) if isinstance(a.ref, EntityRef)]
+            if found and found[0].ref.type != PERSON:
+                return found[0].ref
         if t.lower_ == "its":
             # An explicit non-person subject of the clause wins ("Japan has expanded its ties");
             # otherwise the nearest actor before it in the sentence.
@@ -188,7 +203,8 @@ class _Context:
         return found or self.links.last_actor_before(t.i)
 
     def modifiers(self, noun: Token, depth: int = 0, people: bool = False) -> list[Arg]:
-        """Entities modifying a noun: "Russian invasion", "US-led sanctions", "the pair held talks"."""
+        """Entities modifying a noun: "Russian invasion", "US-led sanctions", "the pair held
+        talks"."""
         out: list[Arg] = []
         for c in noun.children:
             if c.dep_ in ("compound", "amod", "nmod", "npadvmod") and c.i < noun.i:
@@ -207,7 +223,7 @@ class _Context:
         return out
 
     def owner(self, noun: Token, depth: int = 0) -> list[Arg]:
-        """Who a non-entity noun belongs to: the target of "praised the support offered by Japan"."""
+        """Who a non-entity noun belongs to ("praised the support offered by Japan": Japan)."""
         for finder in (self._poss, self._by, self.modifiers, self._relcl_subject, self._between):
             found = [a for a in finder(noun, depth) if _is_actor(a.ref)]
             if found:
@@ -223,15 +239,22 @@ class _Context:
             if c.dep_ == "acl":
                 for g in c.children:
                     if g.dep_ == "agent" or (g.dep_ == "prep" and g.lower_ == "by"):
-                        out.extend(a for p in g.children if p.dep_ == "pobj" for a in self.args(p, depth + 1))
+                        out.extend(
+                            a
+                            for p in g.children
+                            if p.dep_ == "pobj"
+                            for a in self.args(p, depth + 1)
+                        )
         return out
 
     def _relcl_subject(self, noun: Token, depth: int = 0) -> list[Arg]:
-        """"the support that Japan is providing": Japan."""
+        """ "the support that Japan is providing": Japan."""
         out = []
         for c in noun.children:
             if c.dep_ == "relcl":
-                out.extend(a for g in c.children if g.dep_ == "nsubj" for a in self.args(g, depth + 1))
+                out.extend(
+                    a for g in c.children if g.dep_ == "nsubj" for a in self.args(g, depth + 1)
+                )
         return out
 
     def _between(self, noun: Token, depth: int = 0) -> list[Arg]:
@@ -242,7 +265,12 @@ class _Context:
             if c.dep_ == "prep" and c.lower_ == "between":
                 for p in c.children:
                     if p.dep_ == "pobj":
-                        out += [a for m in p.children if m.dep_ == "nmod" for a in self._resolve(m, depth + 1)]
+                        out += [
+                            a
+                            for m in p.children
+                            if m.dep_ == "nmod"
+                            for a in self._resolve(m, depth + 1)
+                        ]
         return _unique(out)
 
     def _prep(self, head: Token, prep: str, depth: int = 0, owners: bool = False) -> list[Arg]:
@@ -257,7 +285,9 @@ class _Context:
                             continue
                         found = self.args(g, depth + 1)
                         if not found and owners and depth < 3:
-                            found = [a for n in _conj_chain(g) for a in self._event_owner(n, depth + 1)]
+                            found = [
+                                a for n in _conj_chain(g) for a in self._event_owner(n, depth + 1)
+                            ]
                         out.extend(found)
         return out
 
@@ -305,8 +335,11 @@ class _Context:
                         return self.args(c, depth + 1)
             return self.subjects(governor, depth + 1)
         if pred.dep_ == "acl":  # "US intelligence reports accusing ...": the reports' owner
-            owner = (self.args(head, depth + 1) or self._poss(head, depth + 1)
-                     or self.modifiers(head, depth + 1))
+            owner = (
+                self.args(head, depth + 1)
+                or self._poss(head, depth + 1)
+                or self.modifiers(head, depth + 1)
+            )
             if owner:
                 return owner
             return self.subjects(head.head, depth + 1) if head.dep_ in ("dobj", "pobj") else []
@@ -376,13 +409,26 @@ class _Context:
         for _ in range(6):
             if t.head is t:
                 return None
-            if t.dep_ in ("ccomp", "parataxis") or (t.dep_ == "advcl" and t.head.lemma_.lower() in self.lex.speech_verbs):
+            if t.dep_ in ("ccomp", "parataxis") or (
+                t.dep_ == "advcl" and t.head.lemma_.lower() in self.lex.speech_verbs
+            ):
                 head = t.head
                 if head.lemma_.lower() in self.lex.speech_verbs:
                     subj = [a for a in self.subjects(head) if isinstance(a.ref, EntityRef)]
                     return subj[0] if subj else None
                 t = head
-            elif t.dep_ in ("xcomp", "conj", "relcl", "acl", "advcl", "dobj", "pobj", "prep", "nsubj", "attr"):
+            elif t.dep_ in (
+                "xcomp",
+                "conj",
+                "relcl",
+                "acl",
+                "advcl",
+                "dobj",
+                "pobj",
+                "prep",
+                "nsubj",
+                "attr",
+            ):
                 t = t.head
             else:
                 return None
@@ -404,7 +450,13 @@ class _Context:
         subjects = self.subjects(verb)
         passive = any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
         if passive:
-            subjects = [a for c in verb.children if c.dep_ == "agent" for p in c.children for a in self.args(p)]
+            subjects = [
+                a
+                for c in verb.children
+                if c.dep_ == "agent"
+                for p in c.children
+                for a in self.args(p)
+            ]
         objects: list[Arg] = []
         relation = trig.relation
         for slot in trig.objects:
@@ -414,14 +466,28 @@ class _Context:
             if objects:
                 break
         if relation == "transfer":
-            relation = self._theme(verb)
+            with_theme = self._with_theme(verb)
+            if with_theme is not None and not passive:
+                relation = with_theme  # the recipient is the direct object
+                objects = [a for c in verb.children if c.dep_ == "dobj" for a in self.args(c)]
+            else:
+                relation = self._theme(verb)
             if relation is None:
                 return
         if relation in _EVALUATIVE and not objects:
             objects = self._evaluated(verb)
         base = trig.confidence - (0.05 if passive else 0.0)
-        yield from self._emit(subjects, relation, objects, verb, None, sent, trig.name, base,
-                              conj_subj="conj_subj" in trig.objects)
+        yield from self._emit(
+            subjects,
+            relation,
+            objects,
+            verb,
+            None,
+            sent,
+            trig.name,
+            base,
+            conj_subj="conj_subj" in trig.objects,
+        )
 
     def _verb_slot(self, verb: Token, slot: str, trig: Trigger, passive: bool) -> list[Arg]:
         if slot == "dobj":
@@ -432,8 +498,11 @@ class _Context:
             out = []
             for c in verb.children:
                 if c.dep_ == "dative":
-                    out.extend(self.args(c) if c.pos_ != "ADP" else
-                               [a for p in c.children if p.dep_ == "pobj" for a in self.args(p)])
+                    out.extend(
+                        self.args(c)
+                        if c.pos_ != "ADP"
+                        else [a for p in c.children if p.dep_ == "pobj" for a in self.args(p)]
+                    )
             return out
         if slot.startswith("prep:"):
             return self._prep(verb, slot[5:], owners=trig.relation in _EVALUATIVE)
@@ -445,8 +514,14 @@ class _Context:
                     return [a for g in c.children if g.dep_ == "nsubj" for a in self.args(g)]
             return []
         if slot == "ccomp_subj":  # "warned that Beijing was keeping a close eye"
-            return [a for c in verb.children if c.dep_ == "ccomp"
-                    for g in c.children if g.dep_ in ("nsubj", "nsubjpass") for a in self.args(g)]
+            return [
+                a
+                for c in verb.children
+                if c.dep_ == "ccomp"
+                for g in c.children
+                if g.dep_ in ("nsubj", "nsubjpass")
+                for a in self.args(g)
+            ]
         return []
 
     def _evaluated(self, verb: Token) -> list[Arg]:
@@ -482,25 +557,43 @@ class _Context:
         ref = EventRef(key=key, type="Visit", label=label, agent=agent, participants=places)
         return Arg(ref, noun.text, noun)
 
-    def _theme(self, verb: Token) -> str | None:
-        """What a transfer verb moves: weapons, or aid/support."""
+    def _theme(self, verb: Token, phrase: Token | None = None) -> str | None:
+        """What a transfer verb moves (weapons, or aid/support), read in ``phrase`` or in the
+        verb's object."""
         found = None
-        for c in verb.children:
-            if c.dep_ in ("dobj", "nsubjpass"):
-                for t in c.subtree:
-                    rel = self.lex.themes.get(t.lemma_.lower())
-                    if rel == "suppliesWeaponsTo":
-                        return rel
-                    found = found or rel
+        heads = [phrase] if phrase is not None else [
+            c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")
+        ]
+        for head in heads:
+            for t in head.subtree:
+                rel = self.lex.themes.get(t.lemma_.lower())
+                if rel == "suppliesWeaponsTo":
+                    return rel
+                found = found or rel
         return found
 
+    def _with_theme(self, verb: Token) -> str | None:
+        """ "supplied Kyiv with Patriot missiles": the theme is in the with-phrase."""
+        for c in verb.children:
+            if c.dep_ == "prep" and c.lower_ == "with":
+                for p in c.children:
+                    if p.dep_ == "pobj":
+                        return self._theme(verb, p)
+        return None
+
     def _noun(self, noun: Token, trig: Trigger, sent: Span) -> Iterator[Relation]:
-        governor = noun.head if noun.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass", "attr", "conj") else noun
+        governor = (
+            noun.head
+            if noun.dep_ in ("dobj", "pobj", "nsubj", "nsubjpass", "attr", "conj")
+            else noun
+        )
         pred = governor if governor.pos_ in ("VERB", "AUX", "ADJ") else noun
         if noun.dep_ == "pobj" and governor.head is not governor:
             pred = governor.head
         if self.negated(pred, noun):
             return
+        if noun.dep_ == "dobj" and governor.lemma_.lower() in self.lex.negation:
+            return  # "severed ties with", "lifted sanctions on"
         if "head" in trig.objects:
             yield from self._relational_noun(noun, trig, sent)
             return
@@ -510,12 +603,31 @@ class _Context:
         if "between" in trig.objects and not objects:
             sides = self._between(noun)
             if len(sides) >= 2 and relation in _SYMMETRIC:
-                yield from self._emit(sides, relation, [], noun, noun, sent, trig.name,
-                                      trig.confidence, conj_subj=True, pred=pred)
+                yield from self._emit(
+                    sides,
+                    relation,
+                    [],
+                    noun,
+                    noun,
+                    sent,
+                    trig.name,
+                    trig.confidence,
+                    conj_subj=True,
+                    pred=pred,
+                )
                 return
-        yield from self._emit(agents, relation, objects, noun, noun, sent, trig.name,
-                              trig.confidence - 0.05, conj_subj="conj_subj" in trig.objects,
-                              pred=pred)
+        yield from self._emit(
+            agents,
+            relation,
+            objects,
+            noun,
+            noun,
+            sent,
+            trig.name,
+            trig.confidence - 0.05,
+            conj_subj="conj_subj" in trig.objects,
+            pred=pred,
+        )
 
     def _noun_agents(self, noun: Token, trig: Trigger) -> list[Arg]:
         """Every agent the noun's agent slots find: "the US-led sanctions" that Japan joins
@@ -535,13 +647,22 @@ class _Context:
     def _governor_subject(self, noun: Token) -> list[Arg]:
         """Subject of a support verb over the noun ("Tokyo imposed sanctions", "during a visit")."""
         head = noun.head
-        if noun.dep_ in ("dobj", "nsubjpass", "attr") and head.lemma_.lower() in self.lex.support_verbs:
+        if (
+            noun.dep_ in ("dobj", "nsubjpass", "attr")
+            and head.lemma_.lower() in self.lex.support_verbs
+        ):
             return self.subjects(head)
         if noun.dep_ == "dobj" and head.pos_ == "VERB":
-            phrasal = " ".join([head.lemma_.lower()] + [c.lower_ for c in head.children if c.dep_ == "prt"])
+            phrasal = " ".join(
+                [head.lemma_.lower()] + [c.lower_ for c in head.children if c.dep_ == "prt"]
+            )
             if phrasal in self.lex.support_verbs:
                 return self.subjects(head)
-        if noun.dep_ == "pobj" and head.lower_ in _CIRCUMSTANTIAL and noun.lemma_.lower() in _VISIT_NOUNS:
+        if (
+            noun.dep_ == "pobj"
+            and head.lower_ in _CIRCUMSTANTIAL
+            and noun.lemma_.lower() in _VISIT_NOUNS
+        ):
             clause = head.head
             if clause.pos_ in ("VERB", "AUX"):
                 return self.subjects(clause)
@@ -569,7 +690,7 @@ class _Context:
         return []
 
     def _relational_noun(self, noun: Token, trig: Trigger, sent: Span) -> Iterator[Relation]:
-        """"NATO member Poland", "Japan, a close ally of the United States", "X is a partner of Y"."""
+        """Relational nouns: "NATO member Poland", "Japan, a close ally of the United States"."""
         head = noun.head
         if noun.dep_ in ("compound", "appos"):
             described = self.args(head)
@@ -579,11 +700,22 @@ class _Context:
             described = [a for c in noun.children if c.dep_ == "appos" for a in self.args(c)]
         if not described:
             return
-        others = self._prep(noun, "of") or [
-            a for a in self.modifiers(noun) if a.ref.type in _STATE_OR_ORG
-        ] or [a for a in self._poss(noun) if a.via != "pronoun"]
-        yield from self._emit(described, trig.relation, others, noun, noun, sent, trig.name,
-                              trig.confidence, pred=head if head.pos_ in ("VERB", "AUX") else noun)
+        others = (
+            self._prep(noun, "of")
+            or [a for a in self.modifiers(noun) if a.ref.type in _STATE_OR_ORG]
+            or [a for a in self._poss(noun) if a.via != "pronoun"]
+        )
+        yield from self._emit(
+            described,
+            trig.relation,
+            others,
+            noun,
+            noun,
+            sent,
+            trig.name,
+            trig.confidence,
+            pred=head if head.pos_ in ("VERB", "AUX") else noun,
+        )
 
     def _adjective(self, adj: Token, trig: Trigger, sent: Span) -> Iterator[Relation]:
         if self.negated(adj):
@@ -600,8 +732,18 @@ class _Context:
                                 objects.extend(self.args(p) or self.owner(p))
             if objects:
                 break
-        yield from self._emit(subjects, trig.relation, objects, adj, None, sent, trig.name,
-                              trig.confidence, conj_subj="conj_subj" in trig.objects, pred=clause)
+        yield from self._emit(
+            subjects,
+            trig.relation,
+            objects,
+            adj,
+            None,
+            sent,
+            trig.name,
+            trig.confidence,
+            conj_subj="conj_subj" in trig.objects,
+            pred=clause,
+        )
 
     # -- roles and located visits ---------------------------------------------------------
 
@@ -611,26 +753,25 @@ class _Context:
             if not (sent.start <= link.start < sent.end) or link.form not in ("person", "surname"):
                 continue
             person = link.entities[0]
-            found = self._title_before(link) or self._title_apposed(link)
-            if found is None:
+            title = self._title_before(link) or self._title_apposed(link)
+            if title is None:
                 continue
-            title, role, applies, org_args, rule = found
-            if not org_args:
-                org_args = self._story_place(sent) if applies in ("Country", "any") else []
-                rule += "+location"
-            for org in org_args:
+            orgs, rule, conf = title.orgs, title.rule, 0.9
+            if not orgs and title.applies in ("Country", "any"):
+                # "In Seoul, ... Foreign Minister Park Jin": the story's place, less certain.
+                orgs, rule, conf = self._story_place(sent), rule + "+location", 0.6
+            for org in orgs:
                 if org.ref.type not in _STATE_OR_ORG or org.ref == person:
                     continue
-                if applies == "Country" and org.ref.type != COUNTRY:
+                if title.applies == "Country" and org.ref.type != COUNTRY:
                     continue
                 self.affiliation.setdefault(person.key, org.ref)
                 subj = Arg(person, self.doc[link.start : link.end].text, self.doc[link.end - 1])
-                conf = 0.9 if "+location" not in rule else 0.6
-                yield self._relation(subj, role, org, self.doc[link.end - 1], sent, rule, conf)
+                yield self._relation(subj, title.role, org, subj.token, sent, rule, conf)
                 break
 
-    def _title_before(self, link: Link):
-        """"Japan's Prime Minister Fumio Kishida", "NATO Secretary-General Jens Stoltenberg"."""
+    def _title_before(self, link: Link) -> _Title | None:
+        """A title before a name: "Japan's Prime Minister Fumio Kishida"."""
         doc = self.doc
         j = link.start
         words: list[Token] = []
@@ -657,10 +798,10 @@ class _Context:
             if org_link is not None and org_link.form not in ("pronoun",):
                 text = doc[org_link.start : org_link.end].text
                 org_args = [Arg(r, text, doc[k]) for r in org_link.entities]
-        return phrase, role[0], role[1], org_args, f"title:{phrase}"
+        return _Title(role[0], role[1], org_args, f"title:{phrase}")
 
-    def _title_apposed(self, link: Link):
-        """"Stoltenberg, secretary general of the ... alliance"."""
+    def _title_apposed(self, link: Link) -> _Title | None:
+        """A title in apposition: "Stoltenberg, secretary general of the ... alliance"."""
         head = self.doc[link.end - 1]
         for c in head.children:
             if c.dep_ != "appos":
@@ -671,7 +812,7 @@ class _Context:
             if role is None:
                 continue
             org_args = self._prep(c, "of") or self._poss(c) or self.modifiers(c)
-            return phrase, role[0], role[1], org_args, f"apposition:{phrase}"
+            return _Title(role[0], role[1], org_args, f"apposition:{phrase}")
         return None
 
     def _story_place(self, sent: Span) -> list[Arg]:
@@ -690,10 +831,15 @@ class _Context:
         for t in sent:
             if t.dep_ != "prep" or t.lower_ != "in":
                 continue
-            places = [a for p in t.children if p.dep_ == "pobj" for a in self.args(p)
-                      if self.links.at(a.token) is not None
-                      and self.links.at(a.token).form in ("capital", "name", "alias")
-                      and a.ref.type == COUNTRY]
+            places = [
+                a
+                for p in t.children
+                if p.dep_ == "pobj"
+                for a in self.args(p)
+                if self.links.at(a.token) is not None
+                and self.links.at(a.token).form in ("capital", "name", "alias")
+                and a.ref.type == COUNTRY
+            ]
             if not places:
                 continue
             clause = _clause_of_prep(t)
@@ -706,14 +852,32 @@ class _Context:
                 for place in places:
                     if place.ref == home:
                         continue
-                    yield self._relation(person, "visits", place, clause, sent,
-                                         "location:in", 0.65, modality=self.modality(clause))
+                    yield self._relation(
+                        person,
+                        "visits",
+                        place,
+                        clause,
+                        sent,
+                        "location:in",
+                        0.65,
+                        modality=self.modality(clause),
+                    )
 
     # -- output ---------------------------------------------------------------------------
 
-    def _emit(self, subjects: list[Arg], relation: str, objects: list[Arg], anchor: Token,
-              noun: Token | None, sent: Span, rule: str, confidence: float,
-              conj_subj: bool = False, pred: Token | None = None) -> Iterator[Relation]:
+    def _emit(
+        self,
+        subjects: list[Arg],
+        relation: str,
+        objects: list[Arg],
+        anchor: Token,
+        noun: Token | None,
+        sent: Span,
+        rule: str,
+        confidence: float,
+        conj_subj: bool = False,
+        pred: Token | None = None,
+    ) -> Iterator[Relation]:
         pred = pred or anchor
         modality = self.modality(pred, noun)
         speaker = self.speaker(pred)
@@ -721,18 +885,32 @@ class _Context:
             ents = [a for a in subjects if isinstance(a.ref, EntityRef)]
             for i, a in enumerate(ents):
                 for b in ents[i + 1 :]:
-                    rel = self._relation(a, relation, b, pred, sent, rule, confidence, modality, speaker)
+                    rel = self._relation(
+                        a, relation, b, pred, sent, rule, confidence, modality, speaker
+                    )
                     if rel is not None:
                         yield rel
             return
         for s in subjects:
             for o in objects:
-                rel = self._relation(s, relation, o, pred, sent, rule, confidence, modality, speaker)
+                rel = self._relation(
+                    s, relation, o, pred, sent, rule, confidence, modality, speaker
+                )
                 if rel is not None:
                     yield rel
 
-    def _relation(self, s: Arg, relation: str, o: Arg, pred: Token, sent: Span, rule: str,
-                  confidence: float, modality: str | None = None, speaker: Arg | None = None):
+    def _relation(
+        self,
+        s: Arg,
+        relation: str,
+        o: Arg,
+        pred: Token,
+        sent: Span,
+        rule: str,
+        confidence: float,
+        modality: str | None = None,
+        speaker: Arg | None = None,
+    ):
         if not isinstance(s.ref, EntityRef) or s.ref == o.ref or not _fits(s.ref, relation, o.ref):
             return None
         if s.via or o.via:
@@ -788,7 +966,9 @@ def _via(link: Link) -> str:
 
 
 def _plural_people(t: Token) -> bool:
-    return t.tag_ in ("NNPS", "NNS") or (t.lower_.endswith("s") and t.dep_ in ("pobj", "dobj", "nsubj"))
+    return t.tag_ in ("NNPS", "NNS") or (
+        t.lower_.endswith("s") and t.dep_ in ("pobj", "dobj", "nsubj")
+    )
 
 
 def _conj_chain(tok: Token) -> list[Token]:
@@ -811,6 +991,19 @@ def _conj_chain(tok: Token) -> list[Token]:
 def _conj_chain_prep(prep: Token) -> list[Token]:
     """A preposition and those coordinated with it ("with Britain ... and with NATO")."""
     return [prep] + [c for c in prep.children if c.dep_ == "conj" and c.pos_ == "ADP"]
+
+
+def _for_phrase_object(t: Token) -> Token | None:
+    """The direct object of "V X for/over its ...", where 'its' is X's."""
+    cur = t
+    for _ in range(4):
+        head = cur.head
+        if head is cur:
+            return None
+        if cur.dep_ == "prep" and cur.lower_ in ("for", "over") and head.pos_ == "VERB":
+            return next((c for c in head.children if c.dep_ == "dobj"), None)
+        cur = head
+    return None
 
 
 def _relative_antecedent(t: Token) -> Token | None:

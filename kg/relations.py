@@ -153,10 +153,16 @@ class _Context:
                     found = self.args(c, depth + 1)
                     if found:
                         return found
-            # "Russian forces", "Japan's government": a proxy noun stands for its owner.
-            if low in self.lex.proxy_nouns or t.lemma_.lower() in self.lex.proxy_nouns:
+            # "Russian forces", "Japan's government", "US intelligence reports": a proxy noun
+            # (or a noun compounded with one) stands for its owner.
+            if self._is_proxy(t) or any(
+                c.dep_ == "compound" and self._is_proxy(c) for c in t.children
+            ):
                 return [a for a in self.modifiers(t, depth, people=True) if _is_actor(a.ref)]
         return []
+
+    def _is_proxy(self, t: Token) -> bool:
+        return t.lower_ in self.lex.proxy_nouns or t.lemma_.lower() in self.lex.proxy_nouns
 
     def resolve_it(self, t: Token, depth: int = 0) -> EntityRef | None:
         """'its': the nearest country or org before it in the sentence ("urged South Korea to
@@ -561,9 +567,11 @@ class _Context:
         """What a transfer verb moves (weapons, or aid/support), read in ``phrase`` or in the
         verb's object."""
         found = None
-        heads = [phrase] if phrase is not None else [
-            c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")
-        ]
+        heads = (
+            [phrase]
+            if phrase is not None
+            else [c for c in verb.children if c.dep_ in ("dobj", "nsubjpass")]
+        )
         for head in heads:
             for t in head.subtree:
                 rel = self.lex.themes.get(t.lemma_.lower())

@@ -232,8 +232,15 @@ class EntityLinker:
                 ref = self._salient_person(persons, here)
                 if ref is not None:
                     links.add(Link(tok.i, tok.i + 1, (ref,), "pronoun"))
-            elif low in self.gaz.generic_nouns and tok.pos_ == "NOUN" and self._definite(tok):
+            elif tok.pos_ in ("NOUN", "PROPN") and self._generic(tok) and self._definite(tok):
                 self._describe(doc, tok, here, persons, links, sent_index)
+
+    def _generic(self, tok: Token) -> bool:
+        """A generic noun ("alliance") or title ("secretary general") that may corefer."""
+        if tok.lower_ in self.gaz.generic_nouns:
+            return True
+        left = [c.lower_ for c in tok.lefts if c.dep_ == "compound"]
+        return bool(left) and " ".join([*left, tok.lower_]) in self.gaz.generic_nouns
 
     @staticmethod
     def _salient_person(persons: list, here: int) -> EntityRef | None:
@@ -251,7 +258,7 @@ class EntityLinker:
         if any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children):
             return True
         j = tok.i - 1
-        while j >= 0 and tok.doc[j].dep_ in ("compound", "amod") and tok.doc[j].head == tok:
+        while j >= 0 and tok.doc[j].dep_ in ("compound", "amod") and tok.doc[j].head.i >= tok.i:
             j -= 1
         return j >= 0 and tok.doc[j].lower_ in ("the", "this", "that")
 
@@ -287,9 +294,10 @@ class EntityLinker:
                     return
             return
         if kind == PERSON:
+            wanted = phrase.replace("-", " ")
             for p in reversed(persons):
-                title = links.titles.get(p[3].key, "")
-                if title and (title.endswith(phrase) or phrase.endswith(title.split()[-1])):
+                title = links.titles.get(p[3].key, "").replace("-", " ")
+                if title and (title.endswith(wanted) or wanted.endswith(title.split()[-1])):
                     links.add(Link(start, tok.i + 1, (p[3],), "description"))
                     return
             return

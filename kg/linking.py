@@ -229,7 +229,7 @@ class EntityLinker:
             low = tok.lower_
             here = sent_index[tok.i]
             if low in _PERSON_PRONOUNS and tok.pos_ == "PRON":
-                ref = self._salient_person(persons, here)
+                ref = self._salient_person(persons, here, exclude=self._clause_subject(tok, links))
                 if ref is not None:
                     links.add(Link(tok.i, tok.i + 1, (ref,), "pronoun"))
             elif tok.pos_ in ("NOUN", "PROPN") and self._generic(tok) and self._definite(tok):
@@ -243,9 +243,29 @@ class EntityLinker:
         return bool(left) and " ".join([*left, tok.lower_]) in self.gaz.generic_nouns
 
     @staticmethod
-    def _salient_person(persons: list, here: int) -> EntityRef | None:
+    def _clause_subject(tok: Token, links: DocLinks) -> EntityRef | None:
+        """The subject an object pronoun cannot refer to ("Xi invited him": him is not Xi)."""
+        if tok.lower_ not in ("him", "her") or tok.dep_ not in ("dobj", "pobj", "dative"):
+            return None
+        verb = tok.head if tok.dep_ != "pobj" else tok.head.head
+        for _ in range(3):  # "Xi held talks ... and invited him": the subject of the conjunct
+            for c in verb.children:
+                if c.dep_ == "nsubj":
+                    link = links.at(c)
+                    if link is not None and len(link.entities) == 1:
+                        return link.entities[0]
+                    return None
+            if verb.dep_ != "conj":
+                break
+            verb = verb.head
+        return None
+
+    @staticmethod
+    def _salient_person(
+        persons: list, here: int, exclude: EntityRef | None = None
+    ) -> EntityRef | None:
         """The antecedent of a personal pronoun: a recent subject, else the most recent person."""
-        recent = [p for p in persons if here - p[1] <= _PRONOUN_WINDOW]
+        recent = [p for p in persons if here - p[1] <= _PRONOUN_WINDOW and p[3] != exclude]
         if not recent:
             return None
         subjects = [p for p in recent if p[2]]

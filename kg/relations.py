@@ -368,13 +368,19 @@ class _Context:
                     return True
         t = pred
         for _ in range(4):
-            if t.dep_ not in ("xcomp", "ccomp", "conj", "pcomp") or t.head is t:
+            if t.dep_ not in ("xcomp", "ccomp", "conj", "pcomp", "acl") or t.head is t:
                 break
             head = t.head
             if t.dep_ != "conj" and head.lemma_.lower() in self.lex.negation:
                 return True
             if t.dep_ == "xcomp" and any(c.dep_ == "neg" for c in head.children):
                 return True
+            if (
+                t.dep_ in ("ccomp", "acl")
+                and head.pos_ == "NOUN"
+                and any(c.dep_ == "det" and c.lower_ == "no" for c in head.children)
+            ):
+                return True  # "no evidence that China was sending aid"
             t = head
         return False
 
@@ -394,6 +400,8 @@ class _Context:
                 m = self.lex.modality.get(low)
                 if m and c.dep_ in ("aux", "mark") and m[1] in ("aux", "mark"):
                     found = found or m[0]
+            if t.dep_ == "pcomp" and t.head.lower_ == "against":
+                found = found or "hypothetical"  # "warned Beijing against supplying weapons"
             if t.dep_ in ("xcomp", "advcl", "pcomp") and t.head is not t:
                 head = t.head
                 m = self.lex.modality.get(head.lemma_.lower()) or self.lex.modality.get(head.lower_)
@@ -424,11 +432,10 @@ class _Context:
                     return subj[0] if subj else None
                 t = head
             elif t.dep_ in (
+                # Relative and adverbial clauses are the narrator's, not the speaker's:
+                # "Britain said it would ..., drawing a rebuke from Moscow, which accused London"
                 "xcomp",
                 "conj",
-                "relcl",
-                "acl",
-                "advcl",
                 "dobj",
                 "pobj",
                 "prep",

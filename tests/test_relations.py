@@ -344,3 +344,35 @@ def test_relation_records_provenance(nlp):
     assert text[rel.start : rel.end] == rel.sentence == "Russia invaded Ukraine in February 2022."
     assert rel.rule == "lexicon:invade/VERB"
     assert 0 < rel.confidence <= 1
+
+
+def test_object_pronoun_is_not_the_clause_subject(nlp):
+    text = (
+        "Xi Jinping held talks with Vladimir Putin in the Kremlin and invited him to visit China."
+    )
+    got = triples(nlp, text)
+    assert ("Vladimir Putin", "visits", "China") in got
+    assert ("Xi Jinping", "visits", "China") not in got
+
+
+def test_warned_against_is_object_control_and_not_asserted(nlp):
+    text = "The United States warned Beijing against supplying weapons to Moscow."
+    rel = find(nlp, text, "China", "suppliesWeaponsTo", "Russia")
+    assert rel.modality == "hypothetical"
+    assert ("United States", "suppliesWeaponsTo", "Russia") not in triples(nlp, text)
+
+
+def test_no_evidence_that_negates(nlp):
+    text = (
+        "Antony Blinken said Washington had seen no evidence that China was sending aid to Russia."
+    )
+    assert ("China", "supports", "Russia") not in triples(nlp, text)
+
+
+def test_relative_clause_is_not_attributed_to_the_speaker(nlp):
+    text = (
+        "Britain said it would provide Ukraine with tanks, drawing a rebuke from Moscow, which "
+        "accused London of escalating the conflict."
+    )
+    rel = find(nlp, text, "Russia", "accuses", "United Kingdom")
+    assert rel.speaker is None

@@ -158,7 +158,10 @@ class _Context:
             if self._is_proxy(t) or any(
                 c.dep_ == "compound" and self._is_proxy(c) for c in t.children
             ):
-                return [a for a in self.modifiers(t, depth, people=True) if _is_actor(a.ref)]
+                owners = self.modifiers(t, depth, people=True) + self._poss(t, depth)
+                if not owners and self._is_proxy(t):  # "Leaders of the Group of Seven"
+                    owners = self._prep(t, "of", depth)
+                return [a for a in owners if _is_actor(a.ref) and a.ref.type != PERSON]
         return []
 
     def _is_proxy(self, t: Token) -> bool:

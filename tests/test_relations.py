@@ -376,3 +376,19 @@ def test_relative_clause_is_not_attributed_to_the_speaker(nlp):
     )
     rel = find(nlp, text, "Russia", "accuses", "United Kingdom")
     assert rel.speaker is None
+
+
+def test_launch_at_and_suspected_strike(nlp):
+    text = (
+        "Iran launched more than 300 drones and missiles at Israel in retaliation for a "
+        "suspected Israeli strike on its consulate in Damascus."
+    )
+    assert find(nlp, text, "Iran", "attacks", "Israel").modality == "asserted"
+    assert find(nlp, text, "Israel", "attacks", "Iran").modality == "hypothetical"
+
+
+def test_leaders_of_an_organization_act_for_it(nlp):
+    text = "Leaders of the Group of Seven condemned Iran's attack on Israel on Sunday."
+    got = triples(nlp, text)
+    assert ("G7", "condemns", "Iran") in got
+    assert ("Iran", "attacks", "Israel") in got

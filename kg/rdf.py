@@ -182,7 +182,9 @@ class GraphBuilder:
         return entities, surfaces
 
     @staticmethod
-    def _person_merges(entities: dict[str, EntityRef], surfaces: dict[str, set[str]]) -> dict[str, str]:
+    def _person_merges(
+        entities: dict[str, EntityRef], surfaces: dict[str, set[str]]
+    ) -> dict[str, str]:
         """Map single-name people to the one full name that contains that name, if unique."""
         by_part: dict[str, set[str]] = defaultdict(set)
         for key, ref in entities.items():

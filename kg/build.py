@@ -6,7 +6,7 @@ working with the returned :class:`BuildResult` (its ``graph`` is an rdflib ``Gra
 
 from __future__ import annotations
 
-import os
+import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -15,8 +15,8 @@ from dataclasses import dataclass, field, replace
 from rdflib import Graph
 
 from kg.clean import clean_article
-from kg.records import Article, InputProblem
 from kg.rdf import ArticleResult, GraphBuilder
+from kg.records import Article, InputProblem
 from kg.sources import iter_raw_articles
 
 # Mentions whose surface form names the entity (kept as skos:altLabel): not pronouns,
@@ -59,10 +59,14 @@ def read_articles(
 
 def extract(articles: Iterable[Article], batch_size: int = BATCH_SIZE) -> Iterator[ArticleResult]:
     """Run the pipeline over articles (one process), yielding one result per article."""
+    remaining = iter(articles)
+    first = next(remaining, None)
+    if first is None:
+        return  # nothing to read: do not spend seconds importing spaCy and loading the model
     from kg.nlp import load_pipeline
 
     nlp = load_pipeline()
-    pairs = ((a.body, a) for a in articles)
+    pairs = ((a.body, a) for a in itertools.chain([first], remaining))
     for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         yield _result(doc, article)
 
@@ -146,5 +150,3 @@ def _unique_ids(articles: Iterable[Article]) -> Iterator[Article]:
         n = seen.get(a.id, 0)
         seen[a.id] = n + 1
         yield a if n == 0 else replace(a, id=f"{a.id}-{n + 1}")
-
-

@@ -58,6 +58,8 @@ def check_writable(path: str | Path) -> None:
     parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise GraphFileError(f"{path}: is a directory")
+    if parent.exists() and not parent.is_dir():
+        raise GraphFileError(f"{path}: {parent} is not a directory")
     if not parent.is_dir():
         raise GraphFileError(f"{path}: directory {parent} does not exist")
     if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
@@ -86,13 +88,23 @@ def write_graph(graph: Graph, path: str | Path, fmt: str | None = None) -> str:
     rdf_format = format_for(path, fmt) if str(path) != "-" or fmt else "turtle"
     data = serialize(bind_prefixes(graph), rdf_format)
     if str(path) == "-":
-        os.write(1, data)
+        try:
+            _write_stdout(data)
+        except BrokenPipeError:
+            raise GraphFileError("-: output closed before the graph was written") from None
         return rdf_format
     try:
         write_bytes_atomic(path, data)
     except OSError as exc:
         raise GraphFileError(f"{path}: {exc.strerror or exc}") from None
     return rdf_format
+
+
+def _write_stdout(data: bytes) -> None:
+    """Write all of ``data`` to standard output (``os.write`` may write only part of it)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(1, view) :]
 
 
 def read_graph(path: str | Path) -> Graph:

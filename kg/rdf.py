@@ -18,7 +18,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 
-from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 
 from kg.records import Article, EntityRef, EventRef, Relation
 from kg.vocab import ART, ENT, EVID, GEO, SCHEMA, bind_prefixes
@@ -115,6 +115,7 @@ class GraphBuilder:
                 add((ev, RDF.predicate, p_iri))
                 add((ev, RDF.object, o_iri))
                 add((ev, GEO.article, a_iri))
+                add((ev, PROV.wasDerivedFrom, a_iri))  # for PROV-O users without inference
                 add((ev, GEO.sentence, Literal(rel.sentence)))
                 add((ev, GEO.charStart, Literal(rel.start, datatype=XSD.nonNegativeInteger)))
                 add((ev, GEO.charEnd, Literal(rel.end, datatype=XSD.nonNegativeInteger)))

@@ -322,6 +322,10 @@ def _classify(text: str) -> tuple[str, str]:
         return "good", ""
     if density >= 0.2 and ((ends and n_words >= 4) or chars >= 100):
         return "near", ""
+    if chars >= 120 and ends and n_words >= 15:
+        # A long sentence thick with names ("Brazilian President Luiz Inacio Lula da Silva,
+        # who visited Ethiopia, criticized ...") is prose even with few function words.
+        return "near", ""
     return "short", "short line"
 
 

@@ -580,3 +580,21 @@ def test_section_heading_ends_the_body(heading: str) -> None:
     assert _paragraphs(article) == [p.strip() for p in BODY.split("\n\n")]
     assert other in article.teasers
     assert heading in article.dropped
+
+
+def test_name_heavy_last_paragraph_is_kept() -> None:
+    """A long sentence thick with names has few function words but is still body text."""
+    text = (
+        " date 2024-02-10 ECOWAS lifts sanctions on Niger\n\n"
+        "ABUJA (Reuters) - West African regional bloc ECOWAS lifted sanctions on Niger on "
+        "Saturday, in a bid to persuade the junta-led countries that announced their exit from "
+        "the bloc to reverse course.\n\n"
+        "Mali, Burkina Faso and Niger said in January they would leave ECOWAS, accusing the bloc "
+        "of imposing inhumane sanctions and of being under the influence of France.\n\n"
+        "Brazilian President Luiz Inacio Lula da Silva, who visited Ethiopia last week, "
+        "criticized Israel's military offensive in Gaza, prompting Israel to declare him persona "
+        "non grata.\n"
+    )
+    article = _clean(text)
+    assert article.body.endswith("persona non grata.")
+    assert not article.dropped

@@ -32,6 +32,7 @@ from kg.vocab import SYMMETRIC
 _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose"})
 _IT = frozenset({"it", "its", "itself"})
+_THEY = frozenset({"they", "them", "their", "themselves"})
 # Dependencies through which a clause takes its subject from the clause it hangs on.
 _INHERIT = frozenset({"xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp", "prep", "npadvmod"})
 EVALUATIVE = frozenset({"praises", "criticizes", "condemns", "accuses", "rejects", "warns"})
@@ -79,6 +80,8 @@ class ArgumentFinder:
             text = self.doc[link.start : link.end].text
             return [Arg(ref, text, t, via=_via(link)) for ref in link.entities]
         low = t.lower_
+        if low in _THEY:
+            return self._resolve_they(t, depth)
         if low in _IT:
             ref = self.resolve_it(t, depth)
             return [Arg(ref, t.text, t, via="pronoun")] if ref else []
@@ -102,6 +105,24 @@ class ArgumentFinder:
                 if not owners and self._is_proxy(t):  # "Leaders of the Group of Seven"
                     owners = self._prep(t, "of", depth)
                 return [a for a in owners if is_actor(a.ref) and a.ref.type != PERSON]
+        return []
+
+    def _resolve_they(self, t: Token, depth: int) -> list[Arg]:
+        """'they' in what a group said: "Mali, Burkina Faso and Niger said they would leave"."""
+        cur = t.head
+        for _ in range(6):
+            if cur.lemma_.lower() in self.lex.speech_verbs and cur.i < t.i:
+                found = [
+                    a
+                    for c in cur.children
+                    if c.dep_ == "nsubj" and c.i < t.i
+                    for a in self.args(c, depth + 1)
+                    if isinstance(a.ref, EntityRef)
+                ]
+                return found if len(found) >= 2 else []
+            if cur.head is cur:
+                break
+            cur = cur.head
         return []
 
     def _is_proxy(self, t: Token) -> bool:

@@ -39,22 +39,22 @@ class RoleFinder(ArgumentFinder):
             if not (sent.start <= link.start < sent.end) or link.form not in ("person", "surname"):
                 continue
             person = link.entities[0]
-            title = self._title_before(link) or self._title_apposed(link)
-            if title is None:
-                continue
-            orgs, rule, conf = title.orgs, title.rule, 0.9
-            if not orgs and title.applies in ("Country", "any"):
-                # "In Seoul, ... Foreign Minister Park Jin": the story's place, less certain.
-                orgs, rule, conf = self._story_place(sent), rule + "+location", 0.6
-            for org in orgs:
-                if org.ref.type not in STATE_OR_ORG or org.ref == person:
-                    continue
-                if title.applies == "Country" and org.ref.type != COUNTRY:
-                    continue
-                self.affiliation.setdefault(person.key, org.ref)
-                subj = Arg(person, self.doc[link.start : link.end].text, self.doc[link.end - 1])
-                yield self._relation(subj, title.role, org, subj.token, sent, rule, conf)
-                break
+            # "Nigerian President Bola Tinubu, the ECOWAS chairman": one role from each title.
+            for title in filter(None, (self._title_before(link), self._title_apposed(link))):
+                orgs, rule, conf = title.orgs, title.rule, 0.9
+                if not orgs and title.applies in ("Country", "any"):
+                    # "In Seoul, ... Foreign Minister Park Jin": the story's place, less certain.
+                    orgs, rule, conf = self._story_place(sent), rule + "+location", 0.6
+                for org in orgs:
+                    if org.ref.type not in STATE_OR_ORG or org.ref == person:
+                        continue
+                    if title.applies == "Country" and org.ref.type != COUNTRY:
+                        continue
+                    self.affiliation.setdefault(person.key, org.ref)
+                    token = self.doc[link.end - 1]
+                    subj = Arg(person, self.doc[link.start : link.end].text, token)
+                    yield self._relation(subj, title.role, org, token, sent, rule, conf)
+                    break
 
     def _title_before(self, link: Link) -> _Title | None:
         """A title before a name: "Japan's Prime Minister Fumio Kishida"."""

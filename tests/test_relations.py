@@ -392,3 +392,18 @@ def test_leaders_of_an_organization_act_for_it(nlp):
     got = triples(nlp, text)
     assert ("G7", "condemns", "Iran") in got
     assert ("Iran", "attacks", "Israel") in got
+
+
+def test_they_after_a_group_that_speaks(nlp):
+    text = (
+        "Mali, Burkina Faso and Niger said in January they would leave ECOWAS, accusing the "
+        "bloc of imposing inhumane sanctions."
+    )
+    got = triples(nlp, text)
+    assert {("Mali", "accuses", "ECOWAS"), ("Niger", "accuses", "ECOWAS")} <= got
+
+
+def test_two_titles_give_two_roles(nlp):
+    text = "Nigerian President Bola Tinubu, the ECOWAS chairman, urged the juntas to reconsider."
+    got = triples(nlp, text)
+    assert {("Bola Tinubu", "leaderOf", "Nigeria"), ("Bola Tinubu", "leaderOf", "ECOWAS")} <= got

@@ -469,7 +469,8 @@ class ArgumentFinder:
             speaker = self.speaker(pred)
         if modality == "asserted" and speaker is not None:
             modality = "reported"
-        text = sent.text.rstrip()
+        # Slice the doc's text: Span.text would visit every token of the sentence.
+        text = self.doc.text[sent.start_char : sent.end_char].rstrip()
         return Relation(
             subject=s.ref,
             predicate=relation,

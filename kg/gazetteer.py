@@ -328,6 +328,22 @@ class Gazetteer:
                     )
         return patterns
 
+    def matcher_phrases(self) -> dict[str, list[str]]:
+        """Phrases for a lower-casing ``PhraseMatcher``, keyed ``"<label>|<key>|<form>"``;
+        phrases with an apostrophe come in straight and curly spelling."""
+        out: dict[str, list[str]] = {}
+        for form in FORMS:
+            for entry in self.entries.values():
+                for phrase in entry.phrases(form):
+                    variants = {
+                        phrase,
+                        phrase.replace("'", "\u2019"),
+                        phrase.replace("\u2019", "'"),
+                    }
+                    key = f"{_label(entry, form)}|{entry.key}|{form}"
+                    out.setdefault(key, []).extend(sorted(variants))
+        return out
+
 
 def _label(entry: GazEntry, form: str) -> str:
     if form == "demonym":

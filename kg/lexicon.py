@@ -40,6 +40,10 @@ class Lexicon:
     themes: dict[str, str]  # lemma -> relation
     proxy_nouns: frozenset[str]  # "forces", "government": stand for their owner
 
+    def lemma_hashes(self, strings) -> frozenset[int]:
+        """Hashes (in a spaCy StringStore) of every trigger lemma, for fast array scans."""
+        return frozenset(strings.add(lemma) for lemma, _ in self.triggers)
+
     def trigger(self, lemma: str, pos: str) -> Trigger | None:
         """Return the trigger for a lemma with this part of speech (PROPN counts as NOUN)."""
         pos = "NOUN" if pos == "PROPN" else pos

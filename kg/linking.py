@@ -18,6 +18,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import numpy
+from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span, Token
 
 from kg.gazetteer import Gazetteer, load_gazetteer
@@ -79,6 +81,11 @@ class DocLinks:
         if len(link.entities) == 1 and link.entities[0].type != PERSON and link.form != "demonym":
             self._actor_positions.append(link.start)
             self._actors.append(link.entities[0])
+
+    def in_span(self, start: int, end: int) -> list[Link]:
+        """Links that start within token offsets [start, end) (links are sorted by start)."""
+        starts = [lk.start for lk in self.links]
+        return self.links[bisect.bisect_left(starts, start) : bisect.bisect_left(starts, end)]
 
     def at(self, token: Token) -> Link | None:
         """The link covering this token, if any."""
@@ -204,14 +211,16 @@ class EntityLinker:
 
     def _corefer(self, doc: Doc, links: DocLinks) -> None:
         """Link pronouns, definite descriptions and "the pair" to earlier mentions."""
-        sent_index = {}
-        for n, sent in enumerate(doc.sents):
-            for tok in sent:
-                sent_index[tok.i] = n
+        sent_index = _SentenceIndex(doc)
         persons: list[tuple[int, int, bool, EntityRef]] = []  # (token, sentence, is_subject, ref)
         named = sorted(links.links, key=lambda lk: lk.start)
         k = 0
-        for tok in doc:
+        # Only pronouns and generic nouns can corefer: find them in the doc's LOWER array
+        # rather than visiting every Token object.
+        lowers = doc.to_array(LOWER)
+        wanted = numpy.fromiter(self._coref_hashes(doc), dtype=lowers.dtype)
+        for i in numpy.nonzero(numpy.isin(lowers, wanted))[0].tolist():
+            tok = doc[i]
             while k < len(named) and named[k].start <= tok.i:
                 lk = named[k]
                 head = doc[lk.end - 1]
@@ -234,6 +243,12 @@ class EntityLinker:
                     links.add(Link(tok.i, tok.i + 1, (ref,), "pronoun"))
             elif tok.pos_ in ("NOUN", "PROPN") and self._generic(tok) and self._definite(tok):
                 self._describe(doc, tok, here, persons, links, sent_index)
+
+    def _coref_hashes(self, doc: Doc) -> set[int]:
+        """LOWER hashes of the words that may start coreference: pronouns, generic nouns."""
+        words = set(_PERSON_PRONOUNS)
+        words.update(noun.split()[-1] for noun in self.gaz.generic_nouns)
+        return {doc.vocab.strings.add(w) for w in words}
 
     def _generic(self, tok: Token) -> bool:
         """A generic noun ("alliance") or title ("secretary general") that may corefer."""
@@ -331,6 +346,16 @@ class EntityLinker:
             if ref.type in want:
                 links.add(Link(start, tok.i + 1, (ref,), "description"))
                 return
+
+
+class _SentenceIndex:
+    """Sentence number of a token index, by bisection over sentence starts."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.starts = [sent.start for sent in doc.sents]
+
+    def __getitem__(self, i: int) -> int:
+        return bisect.bisect_right(self.starts, i) - 1
 
 
 def _extend_name(ent: Span) -> Span:

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import numpy
+from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
 from kg.arguments import EVALUATIVE, STATE_OR_ORG, Arg, unique_args
@@ -69,13 +71,24 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
     # Roles first: a later apposition ("Stoltenberg, secretary general of the alliance") tells
     # whose official speaks "in Tokyo" in the first sentence.
     roles = {id(sent): list(ctx.roles(sent)) for sent in sents}
+    # Only tokens whose lemma is a trigger, or the word "in", need a look: find them in one
+    # pass over the doc's arrays instead of touching every Token object.
+    arrays = doc.to_array([LEMMA, LOWER])
+    wanted = numpy.fromiter(lex.lemma_hashes(doc.vocab.strings), dtype=arrays.dtype)
+    hit = numpy.isin(arrays[:, 0], wanted) | numpy.isin(arrays[:, 1], wanted)
+    hits = numpy.nonzero(hit)[0].tolist()
+    places = numpy.nonzero(arrays[:, 1] == doc.vocab.strings.add("in"))[0].tolist()
+    k = 0
     for sent in sents:
         found: list[Relation] = list(roles[id(sent)])
-        for tok in sent:
+        while k < len(hits) and hits[k] < sent.end:
+            tok = doc[hits[k]]
+            k += 1
             trig = lex.trigger(tok.lemma_, tok.pos_)
             if trig is not None:
                 found.extend(ctx.from_trigger(tok, trig, sent))
-        found.extend(ctx.located_visits(sent))
+        if any(sent.start <= i < sent.end for i in places):
+            found.extend(ctx.located_visits(sent))
         for rel in found:
             key = (rel.subject.key, rel.predicate, rel.object.key, rel.start)
             if key not in best or rel.confidence > best[key].confidence:

@@ -35,8 +35,8 @@ class RoleFinder(ArgumentFinder):
 
     def roles(self, sent: Span) -> Iterator[Relation]:
         """leaderOf / officialOf from a title before a name or in an apposition."""
-        for link in self.links.links:
-            if not (sent.start <= link.start < sent.end) or link.form not in ("person", "surname"):
+        for link in self.links.in_span(sent.start, sent.end):
+            if link.form not in ("person", "surname"):
                 continue
             person = link.entities[0]
             # "Nigerian President Bola Tinubu, the ECOWAS chairman": one role from each title.

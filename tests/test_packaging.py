@@ -24,6 +24,8 @@ DATA_FILES = (
     "kg/ontology/geokg.ttl",
     "kg/ontology/lexicon/relations.tsv",
     "kg/ontology/gazetteer/countries.tsv",
+    "kg/viz_assets/page.html",
+    "kg/viz_assets/app.js",
 )
 
 pytestmark = pytest.mark.slow

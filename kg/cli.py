@@ -146,7 +146,7 @@ def _summary(result, output: Path) -> None:
     evidence = sum(1 for _ in g.subjects(RDF.type, GEO.Evidence))
     out.print(
         f"[bold]{len(result.articles)}[/] articles, {result.words:,} words in "
-        f"{result.seconds:.1f}s ({result.words_per_second:,.0f} words/s); "
+        f"{result.seconds:.1f}s (model load included); "
         f"{sum(by_relation.values())} relations with {evidence} evidence sentences; "
         f"{len(g):,} triples -> {output}",
         soft_wrap=True,  # one line, whatever the width: a long output path stays whole
@@ -424,6 +424,246 @@ def validate_cmd(
         err.print("[yellow]warning:[/] the graph is empty: nothing was checked")
     if not report.conforms:
         raise typer.Exit(1)
+
+
+def _iso_date(value: str | None, option: str):
+    """A ``YYYY-MM-DD`` option value as a date (None stays None)."""
+    from datetime import date
+
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise fail(f"{option}: '{value}' is not a date (YYYY-MM-DD)") from None
+
+
+@app.command("viz")
+def viz_cmd(
+    graph: Annotated[
+        Path, typer.Argument(help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig).")
+    ],
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="HTML file to write (one self-contained page).")
+    ] = Path("graph.html"),
+    relation: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--relation", "-r",
+            help="Only this relation: a name or label (sanctions, 'partner of'). Repeat or "
+            "separate with commas for several.",
+        ),
+    ] = None,
+    entity: Annotated[
+        str | None,
+        typer.Option("--entity", "-e", help="Only what lies around this entity (name or alias)."),
+    ] = None,
+    hops: Annotated[
+        int, typer.Option("--hops", min=0, help="With --entity: how many relations away.")
+    ] = 1,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Only evidence dated on or after YYYY-MM-DD.")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Only evidence dated on or before YYYY-MM-DD.")
+    ] = None,
+    min_evidence: Annotated[
+        int,
+        typer.Option(
+            "--min-evidence", min=0,
+            help="Only relations stated in at least this many sentences (0: also relations "
+            "without evidence).",
+        ),
+    ] = 1,
+    max_nodes: Annotated[
+        int | None,
+        typer.Option("--max-nodes", min=1, help="Keep only the N most connected actors."),
+    ] = None,
+    title: Annotated[str | None, typer.Option("--title", help="Title of the page.")] = None,
+    physics: Annotated[
+        str,
+        typer.Option(
+            "--physics",
+            help="Let the browser refine the layout: auto (for views up to 250 actors), on, off.",
+        ),
+    ] = "auto",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+) -> None:
+    """Write an interactive network of the actors as one HTML page that works offline.
+
+    Nodes are actors and events (colour and shape by type, size by number of relations); edges
+    are relations (colour by quad class, width by number of sentences, arrows for directed
+    relations). Hover shows evidence sentences with source and date, or an actor's type,
+    aliases and roles; the page has a legend, entity search and relation filters.
+
+    Example: kg viz out/graph.ttl -o out/graph.html
+
+    Example: kg viz out/graph.ttl -o nato.html --entity NATO --hops 2 --since 2023-01-30
+
+    Example: kg viz big.ttl -o conflict.html -r sanctions -r attacks --max-nodes 300
+    """
+    from rich.markup import escape
+
+    from kg.graphio import GraphFileError, check_writable, read_graph
+    from kg.viz import ViewError, ViewOptions, build_view, write_html
+
+    if physics not in ("auto", "on", "off"):
+        raise fail(f"--physics: '{escape(physics)}' is not one of auto, on, off")
+    options = ViewOptions(
+        relations=tuple(relation or ()),
+        entity=entity,
+        hops=hops,
+        since=_iso_date(since, "--since"),
+        until=_iso_date(until, "--until"),
+        min_evidence=min_evidence,
+        max_nodes=max_nodes,
+        title=title,
+        physics=physics,
+    )
+    try:
+        check_writable(output)
+        view = build_view(read_graph(graph), options)
+        size = write_html(view, output)
+    except (GraphFileError, ViewError) as exc:
+        raise fail(escape(str(exc))) from None
+    except OSError as exc:
+        raise fail(escape(f"{output}: {exc.strerror or exc}")) from None
+    if not quiet:
+        sentences = sum(e.weight for e in view.edges)
+        what = f" ({view.subtitle})" if view.subtitle else ""
+        err.print(
+            f"{len(view.nodes):,} actors, {len(view.edges):,} relations, {sentences:,} sentences"
+            f"{what} -> {output} ({size / 1e6:.1f} MB)",
+            soft_wrap=True, markup=False,
+        )
+
+
+@app.command("query")
+def query_cmd(
+    graph: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="GRAPH",
+            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, ...).",
+            show_default=False,
+        ),
+    ] = None,
+    query: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="QUERY",
+            help="SPARQL text, a .rq file, or the name of a saved query (see --list).",
+            show_default=False,
+        ),
+    ] = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param", "-p", metavar="NAME=VALUE",
+            help='Bind ?NAME to the string VALUE (repeatable), e.g. --param entity="North Korea".',
+        ),
+    ] = None,
+    output_format: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", show_default=False,
+            help="table, csv, tsv or json (csv/tsv/json are the W3C SPARQL 1.1 results formats); "
+            "default: table on a terminal, csv otherwise. ASK prints true/false, CONSTRUCT and "
+            "DESCRIBE print Turtle.",
+        ),
+    ] = None,
+    list_queries: Annotated[
+        bool, typer.Option("--list", help="List the saved queries and exit.")
+    ] = False,
+    engine: Annotated[
+        str, typer.Option(help="auto (Oxigraph when installed), oxigraph or rdflib.")
+    ] = "auto",
+    no_ontology: Annotated[
+        bool,
+        typer.Option(
+            "--no-ontology",
+            help="Query the graph file alone, without the ontology's triples (quad classes, "
+            "CAMEO codes, Goldstein scores, labels of relations).",
+        ),
+    ] = False,
+) -> None:
+    """Run a SPARQL query, or a saved one, on a graph (read-only; never uses the network).
+
+    Example: kg query out/graph.ttl relations-of --param entity="North Korea"
+    """
+    import os
+
+    from rich.markup import escape
+
+    from kg.graphio import GraphFileError
+    from kg.query import (
+        ENGINES,
+        OUTPUT_FORMATS,
+        QueryError,
+        QueryParamError,
+        QueryRefused,
+        QuerySyntaxError,
+        UnknownQuery,
+        load_graph,
+        parse_params,
+        result_table,
+        run_query,
+        saved_queries,
+        serialize_result,
+    )
+
+    out = Console(highlight=False)
+    if list_queries:
+        _list_saved_queries(saved_queries(), out)
+        return
+    if graph is None or query is None:
+        raise fail("give a GRAPH file and a QUERY (kg query --list shows the saved queries)", 2)
+    fmt = output_format or ("table" if out.is_terminal else "csv")
+    if fmt not in OUTPUT_FORMATS:
+        raise fail(escape(f"--format {fmt}: use one of {', '.join(OUTPUT_FORMATS)}"), 2)
+    if engine not in ENGINES:
+        raise fail(escape(f"--engine {engine}: use one of {', '.join(ENGINES)}"), 2)
+    try:
+        params = parse_params(param or [])
+        loaded = load_graph(graph, engine=engine, ontology=not no_ontology)
+        result = run_query(loaded, query, params, engine=engine, ontology=not no_ontology)
+    except QuerySyntaxError as exc:
+        err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        if exc.line and exc.text:
+            gutter = f"{exc.line:>4} | "
+            err.out(gutter + exc.text, highlight=False)
+            err.out(" " * (len(gutter) + max(exc.column - 1, 0)) + "^", highlight=False)
+        raise typer.Exit(2) from None
+    except (QueryRefused, QueryParamError, UnknownQuery) as exc:
+        raise fail(escape(str(exc)), 2) from None
+    except (QueryError, GraphFileError) as exc:
+        raise fail(escape(str(exc))) from None
+    try:
+        if result.type == "SELECT" and fmt == "table":
+            out.print(result_table(result))
+        else:
+            sys.stdout.write(serialize_result(result, fmt))
+            sys.stdout.flush()
+    except BrokenPipeError:  # `kg query ... | head`: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0) from None
+
+
+def _list_saved_queries(queries, out: Console) -> None:
+    """Name and description of every saved query: a table on a terminal, lines otherwise."""
+    from rich.text import Text
+
+    if out.is_terminal:
+        table = Table(show_header=True, header_style="bold")
+        table.add_column("query", no_wrap=True)
+        table.add_column("description")
+        for q in queries:
+            table.add_row(Text(q.name), Text(q.description))
+        out.print(table)
+        return
+    width = max((len(q.name) for q in queries), default=0)
+    for q in queries:
+        sys.stdout.write(f"{q.name:<{width}}  {q.description}\n")
 
 
 def run() -> None:

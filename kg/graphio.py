@@ -86,7 +86,14 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
 def write_graph(graph: Graph, path: str | Path, fmt: str | None = None) -> str:
     """Write ``graph`` to ``path`` (format from the extension unless given); returns the format."""
     rdf_format = format_for(path, fmt) if str(path) != "-" or fmt else "turtle"
-    data = serialize(bind_prefixes(graph), rdf_format)
+    if rdf_format in ("turtle", "trig", "json-ld"):
+        # kg.export's writers are deterministic (rdflib's TriG names the graph at random and
+        # its JSON-LD follows hash order) and several times faster on large graphs.
+        from kg.export import export_graph
+
+        data = export_graph(graph, rdf_format)
+    else:
+        data = serialize(bind_prefixes(graph), rdf_format)
     if str(path) == "-":
         try:
             _write_stdout(data)

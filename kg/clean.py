@@ -105,12 +105,36 @@ def _furniture() -> tuple[_Furniture, ...]:
 
 
 @lru_cache(maxsize=1)
+def _any_furniture() -> tuple[re.Pattern[str], tuple[re.Pattern[str], ...]]:
+    """A quick test for "matches some furniture rule": the rules anchored at the start of the
+    line joined into one pattern tried once at position 0, plus the few unanchored rules.
+    Most lines match nothing, so the per-rule loop (which also names the rule) rarely runs."""
+    anchored, floating = [], []
+    for rule in _furniture():
+        pattern = rule.regex.pattern
+        flags = re.match(r"^\(\?([aiLmsux]+)\)", pattern)
+        body = pattern[flags.end() :] if flags else pattern
+        if body.startswith("^"):
+            body = body[1:]
+            anchored.append(f"(?{flags.group(1)}:{body})" if flags else f"(?:{body})")
+        else:
+            floating.append(rule.regex)
+    return re.compile("|".join(anchored)), tuple(floating)
+
+
+def _maybe_furniture(text: str) -> bool:
+    anchored, floating = _any_furniture()
+    return bool(anchored.match(text)) or any(r.search(text) for r in floating)
+
+
+@lru_cache(maxsize=1)
 def _markers() -> tuple[frozenset[str], tuple[re.Pattern[str], ...]]:
-    """Section headings: the set of all markers, and patterns for the multi-word ones."""
+    """Section headings: the set of all markers, and one pattern for the multi-word ones."""
     words: set[str] = set()
     for cells in _data_rows("section_markers.txt"):
         words.add(_norm_heading(cells[0]))
-    phrases = tuple(re.compile(r"\b" + re.escape(m) + r"\b") for m in sorted(words) if " " in m)
+    multi = [re.escape(m) for m in sorted(words) if " " in m]
+    phrases = (re.compile(r"\b(?:" + "|".join(multi) + r")\b"),) if multi else ()
     return frozenset(words), phrases
 
 
@@ -226,6 +250,8 @@ _TIME_WORDS = re.compile(
 
 def _is_date_line(text: str) -> bool:
     """A line that is only a date (with time, weekday, time zone): "11:33 JST, January 30, 2023"."""
+    if len(text) > 120 or not any(c.isdigit() for c in text):
+        return False
     dates = _find_dates(text)
     if not dates:
         return False
@@ -306,9 +332,10 @@ def _classify(text: str) -> tuple[str, str]:
         return "blank", ""
     if _is_marker(text):
         return "marker", "section heading"
-    for rule in _furniture():
-        if rule.regex.search(text):
-            return ("end" if rule.action == "end" else "furniture"), rule.name
+    if _maybe_furniture(text):
+        for rule in _furniture():
+            if rule.regex.search(text):
+                return ("end" if rule.action == "end" else "furniture"), rule.name
     if not re.search(r"[^\W\d_]", text):
         return "furniture", "no letters"
     if _is_date_line(text):

@@ -598,3 +598,15 @@ def test_name_heavy_last_paragraph_is_kept() -> None:
     article = _clean(text)
     assert article.body.endswith("persona non grata.")
     assert not article.dropped
+
+
+def test_furniture_prefilter_agrees_with_every_rule() -> None:
+    """The one-pass prefilter must never miss a line some furniture rule matches."""
+    from kg.clean import _furniture, _maybe_furniture
+
+    seeds = Path(__file__).resolve().parent.parent / "seeds"
+    lines = [ln.strip() for f in sorted(seeds.glob("*.txt")) for ln in f.read_text().splitlines()]
+    assert len(lines) > 300
+    for line in lines:
+        expected = any(rule.regex.search(line) for rule in _furniture())
+        assert _maybe_furniture(line) == expected, line

@@ -6,8 +6,8 @@ so simple SPARQL works, and described by one evidence node per sentence that sta
 modality, speaker, confidence and the rule that fired. Entities are one node each across all
 articles, with one ``rdfs:label`` and a ``skos:altLabel`` per surface form seen.
 
-Output is deterministic: every IRI is derived from content, and triples are added in sorted
-order.
+Output is deterministic: every IRI is derived from content, and triples are added in input
+order (the writers in :mod:`kg.export` and :mod:`kg.graphio` sort what they write).
 """
 
 from __future__ import annotations
@@ -74,8 +74,11 @@ class GraphBuilder:
         entities, surfaces = self._entities()
         remap = self._person_merges(entities, surfaces)
         graph = bind_prefixes(Graph())
-        triples: set[tuple] = set()
-        add = triples.add
+        # A dict keeps one copy of each triple in a deterministic (insertion) order.
+        triples: dict[tuple, None] = {}
+
+        def add(triple: tuple) -> None:
+            triples[triple] = None
 
         def ent(ref: EntityRef) -> EntityRef:
             return entities[remap.get(ref.key, ref.key)]
@@ -153,8 +156,7 @@ class GraphBuilder:
                 add((iri, GEO.agent, entity_iri(event.agent)))
             for p in event.participants:
                 add((iri, GEO.destination, entity_iri(p)))
-        for t in sorted(triples, key=lambda t: tuple(str(x) for x in t)):
-            graph.add(t)
+        graph.addN((s, p, o, graph) for s, p, o in triples)
         return graph
 
     # -- entity merging -------------------------------------------------------------------

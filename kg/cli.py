@@ -25,6 +25,10 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False)
+# The GRAPH argument every command that reads a graph takes.
+GraphFile = Annotated[
+    Path, typer.Argument(help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig).")
+]
 # Show a progress bar only when a run is long enough for one to help.
 _PROGRESS_MIN_ARTICLES = 50
 
@@ -58,8 +62,12 @@ def build(
     ],
     output: Annotated[
         Path,
-        typer.Option("--output", "-o", help="Graph file to write; the extension picks the format "
-                     "(.ttl, .nt, .jsonld, .trig). '-' writes Turtle to stdout."),
+        typer.Option(
+            "--output",
+            "-o",
+            help="Graph file to write; the extension picks the format "
+            "(.ttl, .nt, .jsonld, .trig). '-' writes Turtle to stdout.",
+        ),
     ] = Path("graph.ttl"),
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     max_bytes: Annotated[
@@ -85,17 +93,24 @@ def build(
     task = None
     show_bar = not quiet and err.is_terminal
 
+    seen = 0
+
     def tick(_result) -> None:
-        nonlocal progress, task
-        if not show_bar:
+        nonlocal progress, task, seen
+        seen += 1
+        if not show_bar or seen < _PROGRESS_MIN_ARTICLES:
             return
         if progress is None:
             progress = Progress(
-                TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                console=err, transient=True,
+                TextColumn("extracting"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
             )
             progress.start()
-            task = progress.add_task("articles", total=None)
+            task = progress.add_task("articles", total=None, completed=seen - 1)
         progress.advance(task)
 
     try:
@@ -191,7 +206,7 @@ def text(
 
 @app.command("eval")
 def evaluate(
-    graph: Annotated[Path, typer.Argument(help="Graph file written by `kg build`.")],
+    graph: GraphFile,
     gold: Annotated[Path, typer.Argument(help="Gold relations (TSV: doc, kind, subject, ...).")],
     aliases: Annotated[
         Path,
@@ -222,9 +237,7 @@ def evaluate(
 
 @app.command("export")
 def export_cmd(
-    graph: Annotated[
-        Path, typer.Argument(help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig).")
-    ],
+    graph: GraphFile,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -287,9 +300,7 @@ def export_cmd(
 
 @app.command("stats")
 def stats_cmd(
-    graph: Annotated[
-        Path, typer.Argument(help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig).")
-    ],
+    graph: GraphFile,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the numbers as JSON instead of tables.")
     ] = False,
@@ -364,8 +375,12 @@ def _print_stats(stats, source: str) -> None:
         t = table("Most connected actors", "actor", "type", "relations", "out", "in", "evidence")
         for a in stats.top_actors:
             t.add_row(
-                escape(shorten(a.label, 50)), escape(shorten(a.type, 30)), f"{a.degree:,}",
-                f"{a.out_degree:,}", f"{a.in_degree:,}", f"{a.evidence:,}",
+                escape(shorten(a.label, 50)),
+                escape(shorten(a.type, 30)),
+                f"{a.degree:,}",
+                f"{a.out_degree:,}",
+                f"{a.in_degree:,}",
+                f"{a.evidence:,}",
             )
         out.print(t)
     if not stats.triples:
@@ -374,9 +389,7 @@ def _print_stats(stats, source: str) -> None:
 
 @app.command("validate")
 def validate_cmd(
-    graph: Annotated[
-        Path, typer.Argument(help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig).")
-    ],
+    graph: GraphFile,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON instead of text.")
     ] = False,
@@ -440,16 +453,15 @@ def _iso_date(value: str | None, option: str):
 
 @app.command("viz")
 def viz_cmd(
-    graph: Annotated[
-        Path, typer.Argument(help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig).")
-    ],
+    graph: GraphFile,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="HTML file to write (one self-contained page).")
     ] = Path("graph.html"),
     relation: Annotated[
         list[str] | None,
         typer.Option(
-            "--relation", "-r",
+            "--relation",
+            "-r",
             help="Only this relation: a name or label (sanctions, 'partner of'). Repeat or "
             "separate with commas for several.",
         ),
@@ -470,7 +482,8 @@ def viz_cmd(
     min_evidence: Annotated[
         int,
         typer.Option(
-            "--min-evidence", min=0,
+            "--min-evidence",
+            min=0,
             help="Only relations stated in at least this many sentences (0: also relations "
             "without evidence).",
         ),
@@ -534,7 +547,8 @@ def viz_cmd(
         err.print(
             f"{len(view.nodes):,} actors, {len(view.edges):,} relations, {sentences:,} sentences"
             f"{what} -> {output} ({size / 1e6:.1f} MB)",
-            soft_wrap=True, markup=False,
+            soft_wrap=True,
+            markup=False,
         )
 
 
@@ -559,14 +573,18 @@ def query_cmd(
     param: Annotated[
         list[str] | None,
         typer.Option(
-            "--param", "-p", metavar="NAME=VALUE",
+            "--param",
+            "-p",
+            metavar="NAME=VALUE",
             help='Bind ?NAME to the string VALUE (repeatable), e.g. --param entity="North Korea".',
         ),
     ] = None,
     output_format: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", show_default=False,
+            "--format",
+            "-f",
+            show_default=False,
             help="table, csv, tsv or json (csv/tsv/json are the W3C SPARQL 1.1 results formats); "
             "default: table on a terminal, csv otherwise. ASK prints true/false, CONSTRUCT and "
             "DESCRIBE print Turtle.",

@@ -160,8 +160,12 @@ def _name(rng: random.Random, parts: int) -> str:
 
 def write_synthetic(
     path: Path, *, articles: int = 7000, entities: int = 5000, seed: int = 7
-) -> int:
-    """Write a synthetic geokg graph as Turtle; return its number of triples."""
+) -> tuple[int, list[str]]:
+    """Write a synthetic geokg graph as Turtle.
+
+    Returns its number of triples and the labels of two "typical" entities: ranked at 2 %
+    of the popularity order (the hubs are the first dozen), for parameters of average cost.
+    """
     rng = random.Random(seed)
     ents: list[tuple[str, str, str, list[str], str | None]] = list(HUBS)
     used = {e[1] for e in ents}
@@ -302,7 +306,8 @@ def write_synthetic(
                 f"    geo:agent ent:{agent} ;\n    geo:destination ent:{dest} .\n"
             )
             n += 4
-    return n
+    rank = max(len(HUBS), len(ents) // 50)
+    return n, [ents[rank][1], ents[rank + 1][1]]
 
 
 def _bisect(cum: list[float], x: float) -> int:
@@ -350,21 +355,22 @@ def _rows(result) -> int:
     return len(list(result)) if result.type == "SELECT" else 1
 
 
-def _child(conn, graph, name, params, repeat) -> None:
+def _child(conn, graph, name, params, repeat, engine) -> None:
     try:
-        seconds, rows = _timed(lambda: _rows(run_query(graph, name, params)), repeat)
+        run = lambda: _rows(run_query(graph, name, params, engine=engine))  # noqa: E731
+        seconds, rows = _timed(run, repeat)
         conn.send((seconds, rows))
     except Exception as exc:  # report, do not hang the parent
         conn.send((math.nan, f"error: {exc}"))
 
 
-def time_query(graph, name: str, params: dict, *, repeat: int, timeout: float | None):
+def time_query(graph, name: str, params: dict, *, engine: str, repeat: int, timeout: float | None):
     """(seconds, rows) for one saved query; in a forked child when ``timeout`` is set."""
     if timeout is None:
-        return _timed(lambda: _rows(run_query(graph, name, params)), repeat)
+        return _timed(lambda: _rows(run_query(graph, name, params, engine=engine)), repeat)
     ctx = multiprocessing.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(child, graph, name, params, repeat))
+    proc = ctx.Process(target=_child, args=(child, graph, name, params, repeat, engine))
     proc.start()
     child.close()
     if parent.poll(timeout):
@@ -408,7 +414,7 @@ def main() -> None:
     seed_path = build_seed_graph(folder)
     synth_path = folder / "synthetic.ttl"
     t = time.perf_counter()
-    triples = write_synthetic(
+    triples, typical = write_synthetic(
         synth_path, articles=args.articles, entities=args.entities, seed=args.seed
     )
     print(
@@ -418,10 +424,23 @@ def main() -> None:
     )
 
     queries = [q for q in saved_queries() if not args.queries or q.name in args.queries]
+    # (row label, saved query, which parameters): parameterised queries run twice on the
+    # synthetic graph, for the biggest hub and for a typical entity
+    cases = [(q.name, q, "hub") for q in queries]
+    cases += [(f"{q.name} (typical)", q, "typical") for q in queries if q.params]
+    seed_params = {"entity": "North Korea", "other": "NATO"}
     graphs = [
-        ("seed", seed_path, {"entity": "North Korea", "other": "NATO"}),
-        (f"{triples / 1e6:.2f}M", synth_path, {"entity": args.entity, "other": args.other}),
+        ("seed", seed_path, {"hub": seed_params}),
+        (
+            f"{triples / 1e6:.2f}M",
+            synth_path,
+            {
+                "hub": {"entity": args.entity, "other": args.other},
+                "typical": {"entity": typical[0], "other": typical[1]},
+            },
+        ),
     ]
+    print(f"typical entities: {typical}", file=sys.stderr)
     results: dict[tuple[str, str, str], tuple[float, object]] = {}
     loads: dict[tuple[str, str], tuple[float, int]] = {}
     for gname, path, params in graphs:
@@ -435,16 +454,18 @@ def main() -> None:
                 f"{loads[gname, engine][0]:.2f}s",
                 file=sys.stderr,
             )
-            for q in queries:
-                p = {k: params[k] for k in q.params}
+            for case, q, which in cases:
+                if which not in params:
+                    continue
+                p = {k: params[which][k] for k in q.params}
                 timeout = args.timeout if engine == "rdflib" else None
                 repeat = args.rdflib_repeat if engine == "rdflib" else args.repeat
-                results[gname, engine, q.name] = time_query(
-                    graph, q.name, p, repeat=repeat, timeout=timeout
+                results[gname, engine, case] = time_query(
+                    graph, q.name, p, engine=engine, repeat=repeat, timeout=timeout
                 )
-                sec, rows = results[gname, engine, q.name]
+                sec, rows = results[gname, engine, case]
                 print(
-                    f"  {q.name:16} {fmt_seconds(sec, args.timeout):>10}  {rows} rows",
+                    f"  {case:26} {fmt_seconds(sec, args.timeout):>10}  {rows} rows",
                     file=sys.stderr,
                 )
             if gname != "seed" and engine == "rdflib" and "oxigraph" in args.engines:
@@ -456,7 +477,7 @@ def main() -> None:
             gc.collect()
 
     cli = _time_cli(graphs, args)
-    _print_table(args, graphs, queries, results, loads)
+    _print_table(args, graphs, cases, results, loads, typical)
     for line in cli:
         print(line)
     if args.keep:
@@ -474,7 +495,7 @@ def _time_cli(graphs, args) -> list[str]:
         for name in ("most-connected", "relations-of"):
             argv = [sys.executable, "-m", "kg", "query", str(path), name, "--format", "csv"]
             if name == "relations-of":
-                argv += ["--param", f"entity={params['entity']}"]
+                argv += ["--param", f"entity={params['hub']['entity']}"]
             t = time.perf_counter()
             done = subprocess.run(argv, capture_output=True, text=True, check=False, cwd=REPO)
             seconds = time.perf_counter() - t
@@ -487,14 +508,15 @@ def _time_cli(graphs, args) -> list[str]:
     return lines
 
 
-def _print_table(args, graphs, queries, results, loads) -> None:
+def _print_table(args, graphs, cases, results, loads, typical) -> None:
     from rich.console import Console
     from rich.table import Table
 
     engines = args.engines
     table = Table(
-        title="kg query latency (best of "
-        f"{args.repeat}; 1M params: entity={args.entity!r}, other={args.other!r})"
+        title=f"kg query latency (best of {args.repeat} on Oxigraph, {args.rdflib_repeat} on "
+        f"rdflib); synthetic parameters: hub entity={args.entity!r}, other={args.other!r}; "
+        f"typical entity={typical[0]!r}, other={typical[1]!r}"
     )
     table.add_column("query")
     for gname, _path, _params in graphs:
@@ -510,12 +532,15 @@ def _print_table(args, graphs, queries, results, loads) -> None:
         if len(engines) == 2:
             row.append(f"{loads[gname, engines[0]][1]:,} triples")
     table.add_row(*row)
-    for q in queries:
-        row = [q.name]
+    for case, _q, _which in cases:
+        row = [case]
         for gname, _path, _params in graphs:
             counts = []
             for engine in engines:
-                sec, rows = results[gname, engine, q.name]
+                if (gname, engine, case) not in results:
+                    row.append("")
+                    continue
+                sec, rows = results[gname, engine, case]
                 row.append(fmt_seconds(sec, args.timeout))
                 if rows is not None:
                     counts.append(rows)

@@ -37,8 +37,8 @@ whole command), peak RSS in MB (``resource.getrusage`` / ``wait4``: the largest 
 of the run, main or worker, not a sum) and ``others``: how many cores *other* programs kept busy
 on average during the run (from ``/proc/stat``). On a shared machine wall-clock times are only
 trustworthy when ``others`` is near 0; the CPU-time ratio printed at the end is less sensitive
-to such load. ``--wait-idle S`` waits (up to S seconds) for the machine to go quiet before
-each run.
+to such load (but not immune: the two vCPUs of a small VM may share one physical core).
+``--wait-idle S`` waits (up to S seconds) for the machine to go quiet before each run.
 
 The code measured is a snapshot of ``kg/`` and ``ontology/`` copied at start-up (put first on
 ``PYTHONPATH`` of every run), so edits made to the working tree during a long benchmark do not
@@ -345,7 +345,7 @@ def print_table(runs: list[Run], baseline: Run, repeat: int) -> None:
     rows: list[list[str]] = []
     for run in runs:
         best = run.best
-        others = [s["others"] for s in run.samples if s.get("others") is not None]
+        others = best.get("others")
         row = [
             run.name,
             _fmt_opt(best.get("articles"), ","),
@@ -357,7 +357,7 @@ def print_table(runs: list[Run], baseline: Run, repeat: int) -> None:
             f"{run.words_per_cpu_second / base_cpu:.1%}" if base_cpu else "-",
             _fmt_opt(best.get("load"), ".2f"),
             f"{max(s['rss_mb'] for s in run.samples):,.0f}",
-            f"{max(others):.2f}" if others else "-",
+            _fmt_opt(others, ".2f"),
         ]
         if repeat > 1:
             times = [s["seconds"] for s in run.samples]
@@ -396,7 +396,10 @@ def _print_notes(runs: list[Run], baseline: Run, cli: bool) -> None:
             )
     if len(set(triples.values())) > 1:
         print(f"WARNING: the kg runs built graphs of different sizes: {triples}")
-    print("*  wall clock of build(jobs=N): includes starting the workers, each loading the model")
+    if any(r.kind == "kg" and r.jobs > 1 for r in runs):
+        print(
+            "*  wall clock of build(jobs=N): includes starting the workers, each loading the model"
+        )
     if cli:
         print(
             "** wall clock of the command: interpreter start, imports, model loading, build "
@@ -404,13 +407,13 @@ def _print_notes(runs: list[Run], baseline: Run, cli: bool) -> None:
         )
     print("cpu s: CPU time of the timed part, worker processes included (CLI: whole command)")
     print("peak RSS: largest single process of the run (main or worker), not a sum")
-    print("others: cores kept busy by other programs during the run (should be ~0)")
-    busy = [s["others"] for r in runs for s in r.samples if (s.get("others") or 0) > _BUSY_OTHERS]
+    print("others: cores other programs kept busy during the run (should be ~0; the best run's)")
+    busy = [r.best["others"] for r in runs if (r.best.get("others") or 0) > _BUSY_OTHERS]
     if busy:
         print(
-            f"WARNING: other programs used up to {max(busy):.1f} cores during some runs: "
-            "wall-clock numbers are inflated; compare the CPU-time ratio, or rerun on a "
-            "quiet machine (--wait-idle)"
+            f"WARNING: other programs used up to {max(busy):.1f} cores during reported runs: "
+            "wall-clock times are inflated (CPU times less so); rerun on a quiet machine "
+            "(--wait-idle S, --repeat R)"
         )
 
 

@@ -56,6 +56,7 @@ class ArgumentFinder:
 
     def __init__(self, doc: Doc, links: DocLinks, lex: Lexicon, gaz: Gazetteer):
         self.doc = doc
+        self.text = doc.text  # Doc.text joins every token on each access: read it once
         self.links = links
         self.lex = lex
         self.gaz = gaz
@@ -470,7 +471,7 @@ class ArgumentFinder:
         if modality == "asserted" and speaker is not None:
             modality = "reported"
         # Slice the doc's text: Span.text would visit every token of the sentence.
-        text = self.doc.text[sent.start_char : sent.end_char].rstrip()
+        text = self.text[sent.start_char : sent.end_char].rstrip()
         return Relation(
             subject=s.ref,
             predicate=relation,

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from rdflib import Graph
+from rdflib import Dataset, Graph
 
 from kg.vocab import bind_prefixes
 
@@ -43,9 +43,14 @@ def format_for(path: str | Path, explicit: str | None = None) -> str:
 
 def serialize(graph: Graph, fmt: str) -> bytes:
     """Serialise deterministically: N-Triples/N-Quads lines are sorted."""
-    data = graph.serialize(format=fmt, encoding="utf-8")
+    data = graph.serialize(format="nt" if fmt == "nquads" else fmt, encoding="utf-8")
     if fmt in ("nt", "nquads"):
         lines = sorted(line for line in data.decode("utf-8").splitlines() if line.strip())
+        if fmt == "nquads":
+            # A plain Graph has no context: put every triple in the graph TriG output names.
+            from kg.export import GRAPH_IRI
+
+            lines = [f"{line[:-1].rstrip()} <{GRAPH_IRI}> ." for line in lines]
         data = ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
     return data
 
@@ -124,7 +129,14 @@ def read_graph(path: str | Path) -> Graph:
     fmt = FORMATS.get(p.suffix.lower(), "turtle")
     graph = bind_prefixes(Graph())
     try:
-        graph.parse(p, format=fmt)
+        if fmt in ("trig", "nquads"):
+            # Quads: read into a Dataset and merge its named graphs into one graph.
+            dataset = Dataset()
+            dataset.parse(p, format=fmt)
+            for s, p_, o, _ in dataset.quads((None, None, None, None)):
+                graph.add((s, p_, o))
+        else:
+            graph.parse(p, format=fmt)
     except Exception as exc:  # rdflib raises many parser-specific types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GraphFileError(f"{path}: not a readable {fmt} graph ({first[:200]})") from None

@@ -30,7 +30,7 @@ from kg.export import (
     relation_edges,
     xml_escape,
 )
-from kg.graphio import write_graph
+from kg.graphio import read_graph, write_graph
 from kg.vocab import ENT, EVID, GEO, RELATIONS, bind_prefixes
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -161,6 +161,16 @@ def test_trig_holds_the_graph_in_one_named_graph(seed_graph: Graph, exports) -> 
     named = [g for g in ds.graphs() if len(g)]
     assert [g.identifier for g in named] == [GRAPH_IRI]
     assert set(named[0]) == set(seed_graph)
+
+
+@pytest.mark.parametrize("suffix", [".trig", ".nq"])
+def test_read_graph_merges_quad_files_into_one_graph(
+    seed_graph: Graph, tmp_path: Path, suffix: str
+) -> None:
+    # Every command that takes a GRAPH file reads it with read_graph; quads must not come back empty.
+    path = tmp_path / f"graph{suffix}"
+    write_graph(seed_graph, path)
+    assert set(read_graph(path)) == set(seed_graph)
 
 
 def test_turtle_is_prefixed_and_grouped(exports: dict[str, bytes]) -> None:

@@ -167,7 +167,7 @@ def test_trig_holds_the_graph_in_one_named_graph(seed_graph: Graph, exports) -> 
 def test_read_graph_merges_quad_files_into_one_graph(
     seed_graph: Graph, tmp_path: Path, suffix: str
 ) -> None:
-    # Every command that takes a GRAPH file reads it with read_graph; quads must not come back empty.
+    # Every command reads GRAPH files with read_graph; quad files must not come back empty.
     path = tmp_path / f"graph{suffix}"
     write_graph(seed_graph, path)
     assert set(read_graph(path)) == set(seed_graph)

@@ -109,10 +109,17 @@ def synthetic_graph(
             g.add((ev, RDF.predicate, GEO[rel]))
             g.add((ev, RDF.object, ents[o]))
             g.add((ev, GEO.article, art))
-            g.add((ev, GEO.sentence, Literal(
-                f"Sentence {k} of article {art.rsplit('_', 1)[-1]}: entity {s} {rel} entity {o}, "
-                "officials said on Monday, citing the talks held earlier this week."
-            )))
+            g.add(
+                (
+                    ev,
+                    GEO.sentence,
+                    Literal(
+                        f"Sentence {k} of article {art.rsplit('_', 1)[-1]}: "
+                        f"entity {s} {rel} entity {o}, "
+                        "officials said on Monday, citing the talks held earlier this week."
+                    ),
+                )
+            )
             g.add((ev, GEO.modality, Literal("asserted")))
             g.add((ev, DCTERMS.date, g.value(art, DCTERMS.date)))
     return g
@@ -224,15 +231,20 @@ def main(argv: list[str] | None = None) -> int:
         report = {
             "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
             "python": platform.python_version(),
-            "graph": {"nodes": args.nodes, "edges": args.edges, "triples": len(graph),
-                      "generate_s": round(generate_s, 2)},
+            "graph": {
+                "nodes": args.nodes,
+                "edges": args.edges,
+                "triples": len(graph),
+                "generate_s": round(generate_s, 2),
+            },
             "best": best,
             "runs": runs,
         }
         if args.baseline:
             view = viz.build_view(graph)
-            report["pyvis_defaults"] = _baseline(view, Path(tmp) / "baseline.html",
-                                                 args.baseline_timeout)
+            report["pyvis_defaults"] = _baseline(
+                view, Path(tmp) / "baseline.html", args.baseline_timeout
+            )
     print(json.dumps(report, indent=2))
     return 0
 

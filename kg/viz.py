@@ -83,7 +83,11 @@ QUAD_CLASSES: dict[str, tuple[str, str]] = {
 _NODE_TYPES: dict[str, tuple[str, str, str, str, str]] = {
     "Country": ("country", "country", "dot", "#5b8fd1", "#2f5d99"),
     "IntergovernmentalOrganization": (
-        "organization", "intergovernmental organization", "hexagon", "#a77bca", "#6d4590",
+        "organization",
+        "intergovernmental organization",
+        "hexagon",
+        "#a77bca",
+        "#6d4590",
     ),
     "Organization": ("organization", "organization", "square", "#b08968", "#7a5a3f"),
     "ArmedGroup": ("organization", "armed group", "triangle", "#6c757d", "#3d4349"),
@@ -95,8 +99,13 @@ _NODE_TYPES: dict[str, tuple[str, str, str, str, str]] = {
 }
 # most specific first: a node typed Organization and IntergovernmentalOrganization is the latter
 _TYPE_PRIORITY = tuple(_NODE_TYPES)
-_KINDS = {"country": "countries", "organization": "organizations", "person": "people",
-          "event": "events", "other": "other"}
+_KINDS = {
+    "country": "countries",
+    "organization": "organizations",
+    "person": "people",
+    "event": "events",
+    "other": "other",
+}
 
 _ROLE_RELATIONS = ("leaderOf", "officialOf", "memberOf")
 _ROLE_INVERSE = {"leaderOf": "led by", "officialOf": "officials", "memberOf": "members"}
@@ -350,9 +359,7 @@ def _resolve_relations(names: Sequence[str], catalog: dict[str, RelationInfo]) -
                 close = difflib.get_close_matches(name.lower(), list(index), n=3, cutoff=0.6)
                 guesses = ", ".join(sorted({index[c] for c in close}))
                 hint = f" (did you mean {guesses}?)" if close else ""
-                raise ViewError(
-                    f"unknown relation '{name}'{hint}; known: {', '.join(RELATIONS)}"
-                )
+                raise ViewError(f"unknown relation '{name}'{hint}; known: {', '.join(RELATIONS)}")
             found.add(index[name.lower()])
     return found
 
@@ -367,8 +374,11 @@ def _read_edges(graph: Graph, catalog: dict[str, RelationInfo]) -> list[_Edge]:
     titles, publishers = column(DCTERMS.title), column(DCTERMS.publisher)
     urls, dates = column(SCHEMA.url), column(DCTERMS.date)
     subjects, predicates, objects = column(RDF.subject), column(RDF.predicate), column(RDF.object)
-    sentences, modalities, article_of = column(GEO.sentence), column(GEO.modality), column(
-        GEO.article)
+    sentences, modalities, article_of = (
+        column(GEO.sentence),
+        column(GEO.modality),
+        column(GEO.article),
+    )
     by_iri = {GEO[name]: name for name in catalog}
     articles: dict[Node, tuple[str | None, str | None, date | None, str | None]] = {}
 
@@ -381,7 +391,9 @@ def _read_edges(graph: Graph, catalog: dict[str, RelationInfo]) -> list[_Edge]:
         art = article_of.get(ev)
         if art not in articles:
             articles[art] = (
-                _text(titles.get(art)), _text(publishers.get(art)), _date(dates.get(art)),
+                _text(titles.get(art)),
+                _text(publishers.get(art)),
+                _date(dates.get(art)),
                 _text(urls.get(art)),
             )
         title, publisher, art_date, url = articles[art]
@@ -561,8 +573,14 @@ def _make_node(graph: Graph, iri: Node, node_id: str) -> ViewNode:
     if parts:
         details.append(("with", ", ".join(parts)))
     return ViewNode(
-        id=node_id, iri=str(iri), label=label, type=type_name, kind=kind,
-        aliases=aliases, roles=roles, details=details,
+        id=node_id,
+        iri=str(iri),
+        label=label,
+        type=type_name,
+        kind=kind,
+        aliases=aliases,
+        roles=roles,
+        details=details,
     )
 
 
@@ -641,8 +659,11 @@ def _layout(nodes: list[ViewNode], edges: list[ViewEdge], seed: int = 7) -> None
         nodes[0].x = nodes[0].y = 0.0
         return
     index = {node.id: i for i, node in enumerate(nodes)}
-    pairs = {(min(index[e.source], index[e.target]), max(index[e.source], index[e.target]))
-             for e in edges if e.source != e.target}
+    pairs = {
+        (min(index[e.source], index[e.target]), max(index[e.source], index[e.target]))
+        for e in edges
+        if e.source != e.target
+    }
     links = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
     pos = force_layout(n, links, seed=seed)
     # scale so that edges have room for their labels and nodes for theirs
@@ -746,8 +767,12 @@ class _Mesh:
         g = np.clip((pos - lo) / cell, 0.0, size - 1.001)
         i = np.floor(g).astype(np.int64)
         f = g - i
-        weights = [(0, 0, (1 - f[:, 0]) * (1 - f[:, 1])), (1, 0, f[:, 0] * (1 - f[:, 1])),
-                   (0, 1, (1 - f[:, 0]) * f[:, 1]), (1, 1, f[:, 0] * f[:, 1])]
+        weights = [
+            (0, 0, (1 - f[:, 0]) * (1 - f[:, 1])),
+            (1, 0, f[:, 0] * (1 - f[:, 1])),
+            (0, 1, (1 - f[:, 0]) * f[:, 1]),
+            (1, 1, f[:, 0] * f[:, 1]),
+        ]
         flats = [(i[:, 0] + dx) * pad + (i[:, 1] + dy) for dx, dy, _w in weights]
         density = np.zeros(pad * pad)
         for flat, (_dx, _dy, w) in zip(flats, weights, strict=True):
@@ -830,13 +855,24 @@ def _vis_options(view: ViewModel) -> dict[str, Any]:
         "nodes": {
             "borderWidth": 1.5,
             "borderWidthSelected": 3,
-            "font": {"size": 15, "face": "system-ui, sans-serif", "color": "#1f2328",
-                     "strokeWidth": 4, "strokeColor": "#ffffff"},
+            "font": {
+                "size": 15,
+                "face": "system-ui, sans-serif",
+                "color": "#1f2328",
+                "strokeWidth": 4,
+                "strokeColor": "#ffffff",
+            },
             "scaling": {"label": {"enabled": False}},
         },
         "edges": {
-            "font": {"size": 11, "face": "system-ui, sans-serif", "color": "#3d434a",
-                     "strokeWidth": 3, "strokeColor": "#ffffff", "align": "middle"},
+            "font": {
+                "size": 11,
+                "face": "system-ui, sans-serif",
+                "color": "#3d434a",
+                "strokeWidth": 3,
+                "strokeColor": "#ffffff",
+                "align": "middle",
+            },
             "selectionWidth": 1.5,
             "hoverWidth": 1.0,
             "arrowStrikethrough": False,
@@ -854,13 +890,22 @@ def _vis_options(view: ViewModel) -> dict[str, Any]:
         "physics": {
             "enabled": view.physics,
             "solver": "forceAtlas2Based",
-            "forceAtlas2Based": {"gravitationalConstant": -110, "centralGravity": 0.01,
-                                 "springLength": _EDGE_LENGTH, "springConstant": 0.05,
-                                 "damping": 0.5, "avoidOverlap": 0.8},
+            "forceAtlas2Based": {
+                "gravitationalConstant": -110,
+                "centralGravity": 0.01,
+                "springLength": _EDGE_LENGTH,
+                "springConstant": 0.05,
+                "damping": 0.5,
+                "avoidOverlap": 0.8,
+            },
             "maxVelocity": 40,
             "minVelocity": 0.75,
-            "stabilization": {"enabled": view.physics, "iterations": 250,
-                              "updateInterval": 25, "fit": True},
+            "stabilization": {
+                "enabled": view.physics,
+                "iterations": 250,
+                "updateInterval": 25,
+                "fit": True,
+            },
         },
     }
 
@@ -880,9 +925,12 @@ def to_pyvis(view: ViewModel):  # -> pyvis.network.Network (imported lazily: it 
             node.id,
             label=node.label,
             shape=shape,
-            color={"background": fill, "border": border,
-                   "highlight": {"background": fill, "border": "#111111"},
-                   "hover": {"background": fill, "border": "#111111"}},
+            color={
+                "background": fill,
+                "border": border,
+                "highlight": {"background": fill, "border": "#111111"},
+                "hover": {"background": fill, "border": "#111111"},
+            },
             size=_node_size(node.degree),
             x=node.x,
             y=node.y,
@@ -902,30 +950,37 @@ def to_pyvis(view: ViewModel):  # -> pyvis.network.Network (imported lazily: it 
             raise ViewError(f"edge {edge.id} joins a node that is not in the view")
         colour = QUAD_CLASSES[edge.quad_class][1]
         # pyvis.add_edge scans every node and edge per call (quadratic); the edge dict is the same
-        net.edges.append({
-            "id": edge.id,
-            "from": edge.source,
-            "to": edge.target,
-            "label": edge.label,
-            "arrows": {"to": {"enabled": not edge.symmetric, "scaleFactor": 0.55}},
-            "color": {"color": colour, "highlight": colour, "hover": colour, "opacity": 0.9},
-            "width": _edge_width(edge.weight),
-            "dashes": [6, 5] if edge.quad_class == "Structural" else False,
-            "smooth": smooth[edge.id],
-            "relation": edge.relation,
-            "quad": edge.quad_class,
-            "symmetric": edge.symmetric,
-            "weight": edge.weight,
-            "evidence": [_evidence_json(ev) for ev in edge.evidence],
-        })
+        net.edges.append(
+            {
+                "id": edge.id,
+                "from": edge.source,
+                "to": edge.target,
+                "label": edge.label,
+                "arrows": {"to": {"enabled": not edge.symmetric, "scaleFactor": 0.55}},
+                "color": {"color": colour, "highlight": colour, "hover": colour, "opacity": 0.9},
+                "width": _edge_width(edge.weight),
+                "dashes": [6, 5] if edge.quad_class == "Structural" else False,
+                "smooth": smooth[edge.id],
+                "relation": edge.relation,
+                "quad": edge.quad_class,
+                "symmetric": edge.symmetric,
+                "weight": edge.weight,
+                "evidence": [_evidence_json(ev) for ev in edge.evidence],
+            }
+        )
     net.options = _vis_options(view)
     return net
 
 
 def _evidence_json(ev: EvidenceItem) -> dict[str, str]:
     item = {"s": ev.sentence}
-    for key, value in (("d", ev.date.isoformat() if ev.date else None), ("t", ev.title),
-                       ("p", ev.publisher), ("u", ev.url), ("m", ev.modality)):
+    for key, value in (
+        ("d", ev.date.isoformat() if ev.date else None),
+        ("t", ev.title),
+        ("p", ev.publisher),
+        ("u", ev.url),
+        ("m", ev.modality),
+    ):
         if value:
             item[key] = value
     return item
@@ -954,8 +1009,13 @@ def _vis_assets() -> tuple[str, str]:
 def _script_json(value: Any) -> str:
     """JSON that is safe inside a ``<script>`` element: no ``<``, ``>``, ``&`` or U+2028/9."""
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
-                     ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, esc)
     return text
 
@@ -1002,31 +1062,47 @@ def render_html(view: ViewModel) -> str:
                 for k, (label, colour) in QUAD_CLASSES.items()
             ],
             "relations": [
-                {"key": name, "label": info.label, "quad": info.quad_class,
-                 "color": QUAD_CLASSES[info.quad_class][1], "symmetric": info.symmetric,
-                 "count": rel_counts[name]}
-                for name, info in catalog.items() if rel_counts.get(name)
+                {
+                    "key": name,
+                    "label": info.label,
+                    "quad": info.quad_class,
+                    "color": QUAD_CLASSES[info.quad_class][1],
+                    "symmetric": info.symmetric,
+                    "count": rel_counts[name],
+                }
+                for name, info in catalog.items()
+                if rel_counts.get(name)
             ],
             "types": [
-                {"key": t, "kind": spec[0], "label": spec[1], "shape": spec[2],
-                 "color": spec[3], "border": spec[4], "count": type_counts[t]}
-                for t, spec in _NODE_TYPES.items() if type_counts.get(t)
+                {
+                    "key": t,
+                    "kind": spec[0],
+                    "label": spec[1],
+                    "shape": spec[2],
+                    "color": spec[3],
+                    "border": spec[4],
+                    "count": type_counts[t],
+                }
+                for t, spec in _NODE_TYPES.items()
+                if type_counts.get(t)
             ],
             "kinds": _KINDS,
         },
     }
     data_json = _script_json(data)
     scripts = [_inline_safe(vis_js, "script"), _inline_safe(app_js, "script")]
-    csp = "; ".join([
-        "default-src 'none'",
-        "script-src " + " ".join(_csp_hash(code) for code in scripts),
-        "style-src 'unsafe-inline'",
-        "img-src data:",
-        "font-src data:",
-        "connect-src 'none'",
-        "base-uri 'none'",
-        "form-action 'none'",
-    ])
+    csp = "; ".join(
+        [
+            "default-src 'none'",
+            "script-src " + " ".join(_csp_hash(code) for code in scripts),
+            "style-src 'unsafe-inline'",
+            "img-src data:",
+            "font-src data:",
+            "connect-src 'none'",
+            "base-uri 'none'",
+            "form-action 'none'",
+        ]
+    )
     page = template
     # {{TITLE}} first and escaped; the code and data are inserted last so that nothing in them
     # is ever mistaken for a placeholder.

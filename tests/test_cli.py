@@ -181,8 +181,11 @@ def test_text_shows_metadata_and_body_without_tickers(kg):
     proc = kg("text", "seeds/002_4a7e21c7fb5ed67b.txt", cwd=REPO)
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
-    assert re.search(r"^title:\s+Japan and NATO pledge ‘firm’ response to China, Russia threats$",
-                     out, re.MULTILINE), out
+    assert re.search(
+        r"^title:\s+Japan and NATO pledge ‘firm’ response to China, Russia threats$",
+        out,
+        re.MULTILINE,
+    ), out
     assert re.search(r"^date:\s+2023-01-31$", out, re.MULTILINE), out
     assert re.search(r"^source:\s+AFP$", out, re.MULTILINE), out
     assert "Jens Stoltenberg said Tuesday in Tokyo" in out
@@ -211,8 +214,11 @@ def test_eval_scores_a_fresh_seed_graph(kg, seed_builds, gold_dir):
     assert proc.returncode == 0, proc.stderr
     scored = [m.group("doc") for m in SCORE_LINE.finditer(proc.stdout)]
     gold_docs = sorted(
-        {line.split("\t")[0] for line in (gold_dir / "dev.tsv").read_text().splitlines()[1:]
-         if line.strip() and not line.startswith("#")}
+        {
+            line.split("\t")[0]
+            for line in (gold_dir / "dev.tsv").read_text().splitlines()[1:]
+            if line.strip() and not line.startswith("#")
+        }
     )
     assert scored[:-1] == gold_docs, proc.stdout
     assert scored[-1] == f"overall ({len(gold_docs)} docs)", proc.stdout
@@ -220,8 +226,15 @@ def test_eval_scores_a_fresh_seed_graph(kg, seed_builds, gold_dir):
 
 def test_eval_one_doc(kg, seed_builds, gold_dir):
     graph = built(seed_builds, "ttl").path
-    proc = kg("eval", graph, gold_dir / "dev.tsv", "--aliases", gold_dir / "aliases.tsv",
-              "--doc", "001_5ea7afdffe8cb43a")
+    proc = kg(
+        "eval",
+        graph,
+        gold_dir / "dev.tsv",
+        "--aliases",
+        gold_dir / "aliases.tsv",
+        "--doc",
+        "001_5ea7afdffe8cb43a",
+    )
     assert proc.returncode == 0, proc.stderr
     scored = [m.group("doc") for m in SCORE_LINE.finditer(proc.stdout)]
     assert scored == ["001_5ea7afdffe8cb43a", "overall (1 doc)"], proc.stdout

@@ -33,8 +33,13 @@ pytestmark = pytest.mark.slow
 
 def run(cmd: list[str | os.PathLike[str]], **kwargs) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(
-        [str(c) for c in cmd], capture_output=True, text=True, encoding="utf-8", timeout=300,
-        check=False, **kwargs,
+        [str(c) for c in cmd],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        check=False,
+        **kwargs,
     )
     assert proc.returncode == 0, f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}"
     return proc
@@ -51,8 +56,22 @@ def clean_env() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--no-index", "-q", "-w", out, REPO], env=clean_env())
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "-q",
+            "-w",
+            out,
+            REPO,
+        ],
+        env=clean_env(),
+    )
     (path,) = out.glob("geokg-*.whl")
     return path
 
@@ -63,11 +82,25 @@ def fresh_venv(wheel, tmp_path_factory) -> Path:
     venv = tmp_path_factory.mktemp("fresh") / "venv"
     run([sys.executable, "-m", "venv", "--without-pip", venv])
     python = venv / "bin" / "python"
-    run([sys.executable, "-m", "pip", "--python", python, "install", "--no-deps", "--no-index",
-         "-q", wheel], env=clean_env())
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            python,
+            "install",
+            "--no-deps",
+            "--no-index",
+            "-q",
+            wheel,
+        ],
+        env=clean_env(),
+    )
     fresh_site = Path(
-        run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"])
-        .stdout.strip()
+        run(
+            [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+        ).stdout.strip()
     )
     assert fresh_site.is_relative_to(venv)
     main_site = sysconfig.get_paths()["purelib"]
@@ -86,9 +119,13 @@ def test_wheel_carries_the_data_files(wheel):
 
 def test_installed_kg_imports_from_the_fresh_venv(fresh_venv, tmp_path):
     proc = run(
-        [fresh_venv / "bin" / "python", "-c",
-         "import kg, kg.paths; print(kg.__file__); print(kg.paths.data_dir())"],
-        cwd=tmp_path, env=clean_env(),
+        [
+            fresh_venv / "bin" / "python",
+            "-c",
+            "import kg, kg.paths; print(kg.__file__); print(kg.paths.data_dir())",
+        ],
+        cwd=tmp_path,
+        env=clean_env(),
     )
     module_file, data_dir = (Path(line) for line in proc.stdout.splitlines())
     venv = fresh_venv.resolve()
@@ -99,8 +136,9 @@ def test_installed_kg_imports_from_the_fresh_venv(fresh_venv, tmp_path):
 
 
 def test_installed_kg_builds_a_graph_from_another_directory(fresh_venv, tmp_path):
-    proc = run([fresh_venv / "bin" / "kg", "build", SEED, "-o", "out.ttl"],
-               cwd=tmp_path, env=clean_env())
+    proc = run(
+        [fresh_venv / "bin" / "kg", "build", SEED, "-o", "out.ttl"], cwd=tmp_path, env=clean_env()
+    )
     assert "Traceback" not in proc.stderr
     out = tmp_path / "out.ttl"
     assert out.is_file()

@@ -80,9 +80,15 @@ def add_relation(
     g.add((art, DCTERMS.publisher, Literal("Test Wire")))
     ev = EVID[f"test_{n}"]
     g.add((s, GEO[rel], o))
-    for p, v in ((RDF.type, GEO.Evidence), (RDF.subject, s), (RDF.predicate, GEO[rel]),
-                 (RDF.object, o), (GEO.article, art), (GEO.sentence, Literal(sentence)),
-                 (GEO.modality, Literal("asserted"))):
+    for p, v in (
+        (RDF.type, GEO.Evidence),
+        (RDF.subject, s),
+        (RDF.predicate, GEO[rel]),
+        (RDF.object, o),
+        (GEO.article, art),
+        (GEO.sentence, Literal(sentence)),
+        (GEO.modality, Literal("asserted")),
+    ):
         g.add((ev, p, v))
     if day:
         g.add((ev, DCTERMS.date, Literal(day)))  # a date: typed xsd:date
@@ -169,8 +175,11 @@ def test_symmetric_relations_are_drawn_once_directed_ones_per_direction(graph, v
     add_relation(g, d, "sanctions", c, "The sanctioned sanctions back.")
     new = build_view(g)
     assert len(new.edges) == len(view.edges) + 1  # only the directed reverse is a new edge
-    merged = [e for e in new.edges if e.relation == sym.relation
-              and {e.source, e.target} == {sym.source, sym.target}]
+    merged = [
+        e
+        for e in new.edges
+        if e.relation == sym.relation and {e.source, e.target} == {sym.source, sym.target}
+    ]
     assert len(merged) == 1 and merged[0].weight == sym.weight + 1
     assert all(e.symmetric == (e.relation in SYMMETRIC) for e in new.edges)
     pairs = Counter((e.relation, frozenset((e.source, e.target))) for e in new.edges)
@@ -201,8 +210,11 @@ def test_entity_and_hops_keep_a_neighbourhood(graph, view):
     assert one.node(one.focus).label == "NATO" and one.title == "Around NATO"
     # induced subgraph: every edge of the full view between kept nodes is kept
     kept = {n.label for n in one.nodes}
-    expected = [e for e in view.edges
-                if view.node(e.source).label in kept and view.node(e.target).label in kept]
+    expected = [
+        e
+        for e in view.edges
+        if view.node(e.source).label in kept and view.node(e.target).label in kept
+    ]
     assert len(one.edges) == len(expected)
     two = build_view(graph, ViewOptions(entity="NATO", hops=2))
     assert kept < {n.label for n in two.nodes}
@@ -211,7 +223,8 @@ def test_entity_and_hops_keep_a_neighbourhood(graph, view):
     # aliases and surnames find the entity
     assert build_view(graph, ViewOptions(entity="Seoul", hops=0)).nodes[0].label == "South Korea"
     assert build_view(graph, ViewOptions(entity="Stoltenberg", hops=0)).nodes[0].label == (
-        "Jens Stoltenberg")
+        "Jens Stoltenberg"
+    )
     with pytest.raises(ViewError, match="no entity named 'Atlantis'"):
         build_view(graph, ViewOptions(entity="Atlantis"))
     with pytest.raises(ViewError, match="several entities"):
@@ -410,8 +423,14 @@ def test_cli_reports_errors_in_one_line(tmp_path, graph):
 
 def chromium_binary() -> str | None:
     """The Chromium to test with: $GEOKG_CHROMIUM, /usr/bin/chromium, or one on PATH."""
-    for candidate in (os.environ.get("GEOKG_CHROMIUM"), "/usr/bin/chromium", "chromium",
-                      "chromium-browser", "google-chrome", "google-chrome-stable"):
+    for candidate in (
+        os.environ.get("GEOKG_CHROMIUM"),
+        "/usr/bin/chromium",
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ):
         if candidate and (path := shutil.which(candidate)):
             return path
     return None
@@ -446,16 +465,31 @@ class Browser:
             os.dup2(b, 4)
 
         args = [
-            self.binary, "--headless", "--no-sandbox", "--disable-gpu",
-            "--disable-background-networking", "--disable-component-update",
-            "--disable-default-apps", "--disable-extensions", "--disable-sync",
-            "--disable-dev-shm-usage", "--no-first-run", "--no-default-browser-check",
-            "--mute-audio", "--remote-debugging-pipe", f"--user-data-dir={self.profile}",
-            f"--window-size={self.width},{self.height}", "about:blank",
+            self.binary,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-default-apps",
+            "--disable-extensions",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--no-first-run",
+            "--no-default-browser-check",
+            "--mute-audio",
+            "--remote-debugging-pipe",
+            f"--user-data-dir={self.profile}",
+            f"--window-size={self.width},{self.height}",
+            "about:blank",
         ]
         self.proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(3, 4), preexec_fn=child_fds,  # the pipe ends must be fds 3 and 4
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            pass_fds=(3, 4),
+            preexec_fn=child_fds,  # the pipe ends must be fds 3 and 4
         )
         os.close(to_browser_r)
         os.close(from_browser_w)
@@ -508,14 +542,19 @@ class Browser:
         data = memoryview(json.dumps(message).encode() + b"\0")
         with self._write_lock:
             while data:
-                data = data[os.write(self._to_browser, data):]
+                data = data[os.write(self._to_browser, data) :]
 
     def post(self, method: str, params: dict | None = None, session: str | None = None) -> None:
         """Send a command without waiting for the answer (safe on the reader thread)."""
         self._write(next(self._ids), method, params, session)
 
-    def send(self, method: str, params: dict | None = None, session: str | None = None,
-             timeout: float = 30.0) -> dict:
+    def send(
+        self,
+        method: str,
+        params: dict | None = None,
+        session: str | None = None,
+        timeout: float = 30.0,
+    ) -> dict:
         """Send a command and return its result."""
         waiter: queue.Queue = queue.Queue()
         message_id = next(self._ids)
@@ -530,12 +569,17 @@ class Browser:
             raise BrowserError(f"{method}: {answer['error'].get('message', answer['error'])}")
         return answer.get("result", {})
 
-    def open(self, path: Path, wait_for: str = "document.readyState === 'complete'",
-             timeout: float = 30.0) -> Page:
+    def open(
+        self,
+        path: Path,
+        wait_for: str = "document.readyState === 'complete'",
+        timeout: float = 30.0,
+    ) -> Page:
         """Open a local file in a new tab, every other request blocked; wait for ``wait_for``."""
         target = self.send("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True})[
-            "sessionId"]
+            "sessionId"
+        ]
         page = Page(self, target, session, Path(path).resolve().as_uri())
         self._listeners[session] = page._on_event
         for method, params in (
@@ -544,9 +588,15 @@ class Browser:
             ("Runtime.enable", {}),
             ("Log.enable", {}),
             ("Page.enable", {}),
-            ("Emulation.setDeviceMetricsOverride",
-             {"width": self.width, "height": self.height, "deviceScaleFactor": 1,
-              "mobile": False}),
+            (
+                "Emulation.setDeviceMetricsOverride",
+                {
+                    "width": self.width,
+                    "height": self.height,
+                    "deviceScaleFactor": 1,
+                    "mobile": False,
+                },
+            ),
         ):
             self.send(method, params, session=session)
         page.started = time.monotonic()
@@ -572,12 +622,16 @@ class Page:
         if method == "Fetch.requestPaused":
             url = params["request"]["url"]
             if url.split("#", 1)[0] == self.url:
-                self.browser.post("Fetch.continueRequest", {"requestId": params["requestId"]},
-                                  self.session)
+                self.browser.post(
+                    "Fetch.continueRequest", {"requestId": params["requestId"]}, self.session
+                )
             else:
                 self.blocked.append(url)
-                self.browser.post("Fetch.failRequest", {"requestId": params["requestId"],
-                                  "errorReason": "BlockedByClient"}, self.session)
+                self.browser.post(
+                    "Fetch.failRequest",
+                    {"requestId": params["requestId"], "errorReason": "BlockedByClient"},
+                    self.session,
+                )
         elif method == "Network.requestWillBeSent":
             url = params["request"]["url"]
             if not url.startswith("data:"):
@@ -587,8 +641,9 @@ class Page:
             text = details.get("exception", {}).get("description") or details.get("text")
             self.exceptions.append(str(text))
         elif method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-            self.console_errors.append(" ".join(str(a.get("value", a.get("description")))
-                                                for a in params.get("args", [])))
+            self.console_errors.append(
+                " ".join(str(a.get("value", a.get("description"))) for a in params.get("args", []))
+            )
         elif method == "Log.entryAdded" and params["entry"].get("level") == "error":
             self.log_errors.append(params["entry"].get("text", ""))
 
@@ -601,7 +656,8 @@ class Page:
         result = self.browser.send(
             "Runtime.evaluate",
             {"expression": expression, "returnByValue": True, "awaitPromise": True},
-            session=self.session, timeout=timeout,
+            session=self.session,
+            timeout=timeout,
         )
         if "exceptionDetails" in result:
             details = result["exceptionDetails"]
@@ -613,21 +669,27 @@ class Page:
         deadline = time.monotonic() + timeout
         while True:
             try:
-                value = self.evaluate(f"(() => {{ try {{ return {expression}; }} "
-                                      "catch (e) { return undefined; } })()")
+                value = self.evaluate(
+                    f"(() => {{ try {{ return {expression}; }} "
+                    "catch (e) { return undefined; } })()"
+                )
             except BrowserError:
                 value = None
             if value:
                 return value
             if time.monotonic() > deadline:
-                raise TimeoutError(f"{expression!r} still false after {timeout:.0f}s; "
-                                   f"errors: {self.errors()}")
+                raise TimeoutError(
+                    f"{expression!r} still false after {timeout:.0f}s; errors: {self.errors()}"
+                )
             time.sleep(0.05)
 
     def mouse(self, kind: str, x: float, y: float, **extra: Any) -> None:
         """Dispatch a real mouse event (``mouseMoved``, ``mousePressed``, ``mouseReleased``)."""
-        self.browser.send("Input.dispatchMouseEvent",
-                          {"type": kind, "x": x, "y": y, **extra}, session=self.session)
+        self.browser.send(
+            "Input.dispatchMouseEvent",
+            {"type": kind, "x": x, "y": y, **extra},
+            session=self.session,
+        )
 
     def click(self, x: float, y: float) -> None:
         """Press and release the left button at (x, y)."""
@@ -637,8 +699,9 @@ class Page:
 
     def screenshot(self, path: Path) -> None:
         """Save a PNG of the viewport."""
-        data = self.browser.send("Page.captureScreenshot", {"format": "png"},
-                                 session=self.session)["data"]
+        data = self.browser.send("Page.captureScreenshot", {"format": "png"}, session=self.session)[
+            "data"
+        ]
         Path(path).write_bytes(base64.b64decode(data))
 
     def close(self) -> None:
@@ -650,8 +713,10 @@ class Page:
 def browser():
     binary = chromium_binary()
     if binary is None:
-        pytest.skip("Chromium not found (apt-get install chromium, or set GEOKG_CHROMIUM); "
-                    "browser tests skipped")
+        pytest.skip(
+            "Chromium not found (apt-get install chromium, or set GEOKG_CHROMIUM); "
+            "browser tests skipped"
+        )
     with Browser(binary) as b:
         yield b
 
@@ -676,8 +741,10 @@ def hover(page: Page, expression: str) -> str:
     x, y = page.evaluate(expression)
     page.mouse("mouseMoved", x - 4, y)
     page.mouse("mouseMoved", x, y)
-    return page.wait_for("!document.getElementById('tip').hidden && "
-                         "document.getElementById('tip').textContent", timeout=5)
+    return page.wait_for(
+        "!document.getElementById('tip').hidden && document.getElementById('tip').textContent",
+        timeout=5,
+    )
 
 
 def test_page_in_chromium_draws_the_network_offline_and_safely(browser, evil_graph, tmp_path):
@@ -693,10 +760,19 @@ def test_page_in_chromium_draws_the_network_offline_and_safely(browser, evil_gra
             drawnNodes: geokg.network.body.nodeIndices.length,
             drawnEdges: geokg.network.body.edgeIndices.length,
             canvas: document.querySelector('#network canvas').width})""")
-        assert drawn == {"nodes": len(view.nodes), "edges": len(view.edges),
-                         "viewNodes": len(view.nodes), "viewEdges": len(view.edges),
-                         "drawnNodes": len(view.nodes), "drawnEdges": len(view.edges),
-                         "canvas": drawn["canvas"]} and drawn["canvas"] > 300
+        assert (
+            drawn
+            == {
+                "nodes": len(view.nodes),
+                "edges": len(view.edges),
+                "viewNodes": len(view.nodes),
+                "viewEdges": len(view.edges),
+                "drawnNodes": len(view.nodes),
+                "drawnEdges": len(view.edges),
+                "canvas": drawn["canvas"],
+            }
+            and drawn["canvas"] > 300
+        )
 
         # the markup shows as text in the tooltip and in the details, and never runs
         evil = view.node(XSS_LABEL)
@@ -705,16 +781,22 @@ def test_page_in_chromium_draws_the_network_offline_and_safely(browser, evil_gra
         edge = next(e for e in view.edges if e.source == evil.id)
         x, y = page.evaluate(EDGE_XY % json.dumps(edge.id))
         page.click(x, y)
-        details = page.wait_for("!document.getElementById('details-panel').hidden && "
-                                "document.getElementById('details').textContent", timeout=5)
+        details = page.wait_for(
+            "!document.getElementById('details-panel').hidden && "
+            "document.getElementById('details').textContent",
+            timeout=5,
+        )
         assert XSS_SENTENCE in details and XSS_TITLE in details
         page.evaluate("""(() => { const box = document.createElement('div');
             geokg.nodes.getIds().forEach(id => box.appendChild(geokg.nodeCard(id)));
             geokg.edges.getIds().forEach(id => box.appendChild(geokg.edgeCard(id)));
             document.body.appendChild(box); return box.childElementCount; })()""")
         heavy = max(view.edges, key=lambda e: e.weight)  # the details list every sentence
-        assert page.evaluate(f"geokg.edgeCard({json.dumps(heavy.id)})"
-                             ".querySelectorAll('li').length") == heavy.weight > 5
+        assert (
+            page.evaluate(f"geokg.edgeCard({json.dumps(heavy.id)}).querySelectorAll('li').length")
+            == heavy.weight
+            > 5
+        )
         time.sleep(0.2)
         assert page.evaluate("typeof window.__xss") == "undefined"
         assert page.evaluate("document.querySelectorAll('body img, body iframe').length") == 0
@@ -733,7 +815,9 @@ def test_page_in_chromium_draws_the_network_offline_and_safely(browser, evil_gra
         kept = [e for e in view.edges if e.quad_class == quad]
         ends = {e.source for e in kept} | {e.target for e in kept}
         assert page.evaluate("[geokg.edgeView.length, geokg.nodeView.length]") == [
-            len(kept), len(ends)]
+            len(kept),
+            len(ends),
+        ]
         assert page.evaluate("geokg.network.body.edgeIndices.length") == len(kept)
 
         assert page.errors() == []

@@ -99,6 +99,7 @@ class GEO(DefinedNamespace):
 
     # Articles
     inputPath: URIRef
+    contentHash: URIRef
 
     _NS = Namespace("https://w3id.org/geokg/ontology#")
     _fail = True

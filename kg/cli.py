@@ -61,14 +61,22 @@ def build(
         typer.Argument(help="Article files or directories (.txt, .html, .jsonl); '-' reads stdin."),
     ],
     output: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--output",
             "-o",
             help="Graph file to write; the extension picks the format "
-            "(.ttl, .nt, .jsonld, .trig). '-' writes Turtle to stdout.",
+            "(.ttl, .nt, .jsonld, .trig). '-' writes Turtle to stdout. [default: graph.ttl]",
         ),
-    ] = Path("graph.ttl"),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            help="Add to the on-disk Oxigraph store in this directory (created if missing) "
+            "instead of writing a file; inputs already stored are skipped.",
+        ),
+    ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
     max_bytes: Annotated[
         int, typer.Option(help="Skip input files larger than this many bytes.")
@@ -77,13 +85,18 @@ def build(
 ) -> None:
     """Read articles and write the knowledge graph, then print a summary.
 
-    Example: kg build seeds/ -o out/graph.ttl
+    Examples: kg build seeds/ -o out/graph.ttl;  kg build news/ --store kgdb  (run it again on
+    the same store later: only new or changed articles are read).
     """
     from kg.build import build as run_build
     from kg.graphio import GraphFileError, check_writable, format_for
 
+    if store is not None and output is not None:
+        raise fail("give --output or --store, not both (kg export --store DIR -o FILE writes a file)")
+    if store is None and output is None:
+        output = Path("graph.ttl")
     try:
-        if str(output) != "-":
+        if output is not None and str(output) != "-":
             format_for(output)
             check_writable(output)
     except GraphFileError as exc:
@@ -113,8 +126,12 @@ def build(
             task = progress.add_task("articles", total=None, completed=seen - 1)
         progress.advance(task)
 
+    from kg.store import StoreError
+
     try:
-        result = run_build(inputs, jobs=jobs, max_bytes=max_bytes, on_article=tick)
+        result = run_build(inputs, jobs=jobs, max_bytes=max_bytes, on_article=tick, store=store)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
     except Exception as exc:
         if _is_model_not_found(exc):
             raise fail(str(exc)) from None
@@ -124,6 +141,13 @@ def build(
             progress.stop()
     for problem in result.problems:
         err.print(f"[yellow]skipped[/] {problem.path}: {problem.message}", soft_wrap=True)
+    if store is not None:
+        if not quiet:
+            _store_summary(result)
+        if not result.articles and not result.skipped:
+            raise fail("no articles could be read from the inputs; nothing stored")
+        return
+    assert output is not None
     if not result.articles:
         raise fail("no articles could be read from the inputs; nothing written")
     from kg.graphio import write_graph
@@ -134,6 +158,20 @@ def build(
         raise fail(str(exc)) from None
     if not quiet:
         _summary(result, output)
+
+
+def _store_summary(result) -> None:
+    """One line: what this run added to the store, and what the store now holds."""
+    from kg.store import open_store
+
+    size = len(open_store(result.store, read_only=True))
+    Console(highlight=False).print(
+        f"[bold]{result.added}[/] articles added ({result.replaced} replaced a changed input), "
+        f"{result.skipped} already stored and skipped; {result.words:,} words, "
+        f"{result.relations} relations in {result.seconds:.1f}s; "
+        f"the store {result.store} holds {size:,} quads",
+        soft_wrap=True,
+    )
 
 
 def _is_model_not_found(exc: BaseException) -> bool:
@@ -558,7 +596,8 @@ def query_cmd(
         str | None,
         typer.Argument(
             metavar="GRAPH",
-            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, ...).",
+            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, ...); "
+            "omit it with --store.",
             show_default=False,
         ),
     ] = None,
@@ -604,10 +643,21 @@ def query_cmd(
             "CAMEO codes, Goldstein scores, labels of relations).",
         ),
     ] = False,
+    store: Annotated[
+        Path | None,
+        typer.Option(
+            "--store",
+            metavar="DIR",
+            help="Query an on-disk store (kg build --store DIR) instead of a GRAPH file, "
+            "read-only: its default graph is the union of all its graphs.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query, or a saved one, on a graph (read-only; never uses the network).
 
     Example: kg query out/graph.ttl relations-of --param entity="North Korea"
+    (or on a store: kg query --store out/store relations-of --param entity="North Korea")
     """
     import os
 
@@ -623,19 +673,33 @@ def query_cmd(
         QuerySyntaxError,
         UnknownQuery,
         load_graph,
+        load_store,
         parse_params,
         result_table,
         run_query,
         saved_queries,
         serialize_result,
     )
+    from kg.store import StoreError
 
     out = Console(highlight=False)
     if list_queries:
         _list_saved_queries(saved_queries(), out)
         return
-    if graph is None or query is None:
-        raise fail("give a GRAPH file and a QUERY (kg query --list shows the saved queries)", 2)
+    if store is not None:  # then the only positional argument is the QUERY
+        if query is not None:
+            raise fail("give either a GRAPH file or --store DIR, not both", 2)
+        graph, query = None, graph
+        if query is None:
+            raise fail("give a QUERY (kg query --list shows the saved queries)", 2)
+        if no_ontology:
+            raise fail("--no-ontology does not apply to --store (the store holds the ontology)", 2)
+    elif graph is None or query is None:
+        raise fail(
+            "give a GRAPH file (or --store DIR) and a QUERY (kg query --list shows the saved "
+            "queries)",
+            2,
+        )
     fmt = output_format or ("table" if out.is_terminal else "csv")
     if fmt not in OUTPUT_FORMATS:
         raise fail(escape(f"--format {fmt}: use one of {', '.join(OUTPUT_FORMATS)}"), 2)
@@ -643,7 +707,10 @@ def query_cmd(
         raise fail(escape(f"--engine {engine}: use one of {', '.join(ENGINES)}"), 2)
     try:
         params = parse_params(param or [])
-        loaded = load_graph(graph, engine=engine, ontology=not no_ontology)
+        if store is not None:
+            loaded = load_store(store)
+        else:
+            loaded = load_graph(graph, engine=engine, ontology=not no_ontology)
         result = run_query(loaded, query, params, engine=engine, ontology=not no_ontology)
     except QuerySyntaxError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
@@ -654,7 +721,7 @@ def query_cmd(
         raise typer.Exit(2) from None
     except (QueryRefused, QueryParamError, UnknownQuery) as exc:
         raise fail(escape(str(exc)), 2) from None
-    except (QueryError, GraphFileError) as exc:
+    except (QueryError, GraphFileError, StoreError) as exc:
         raise fail(escape(str(exc))) from None
     try:
         if result.type == "SELECT" and fmt == "table":

@@ -502,6 +502,25 @@ def load_graph(path: str | Path, *, engine: Engine | str = "auto", ontology: boo
     return graph
 
 
+def load_store(path: str | Path) -> Graph:
+    """Open an on-disk store (``kg build --store DIR``) read-only for querying.
+
+    Returns an Oxigraph-backed rdflib Graph over the store itself (nothing is copied) whose
+    default graph is the union of all the store's graphs: the facts, every article's provenance
+    and the ontology (kept in its own named graph). Pass it to :func:`run_query` like a loaded
+    file. Raises kg.store.StoreError with a one-line message for a path that is not a store.
+    """
+    if not oxigraph_available():
+        raise QueryError("querying a store needs the oxrdflib package (pip install oxrdflib)")
+    from oxrdflib import OxigraphStore
+
+    from kg.store import open_store
+
+    graph = bind_prefixes(Graph(store=OxigraphStore(store=open_store(path, read_only=True))))
+    graph.default_union = True
+    return graph
+
+
 @cache
 def _ontology_graph() -> Graph:
     return Graph().parse(data_file("geokg.ttl"), format="turtle")

@@ -751,6 +751,194 @@ def _list_saved_queries(queries, out: Console) -> None:
         sys.stdout.write(f"{q.name:<{width}}  {q.description}\n")
 
 
+def _graph_or_store(graph: str | None, store: Path | None) -> None:
+    """Exactly one of GRAPH and --store: a one-line error otherwise."""
+    if (graph is None) == (store is None):
+        raise fail("give a GRAPH file or --store DIR (exactly one of them)", 2)
+
+
+@app.command("serve")
+def serve_cmd(
+    graph: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="GRAPH",
+            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, .nq).",
+            show_default=False,
+        ),
+    ] = None,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", metavar="DIR", help="Serve this store directory instead."),
+    ] = None,
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (loopback only unless you change it).")
+    ] = "127.0.0.1",
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")
+    ] = 7878,
+    query_timeout: Annotated[
+        float | None,
+        typer.Option("--query-timeout", min=1, help="Stop queries running longer (seconds)."),
+    ] = None,
+) -> None:
+    """Serve a graph or a store as a read-only SPARQL 1.1 endpoint (Oxigraph's server).
+
+    Results come in JSON, XML, CSV or TSV as the client asks (Accept header); CONSTRUCT and
+    DESCRIBE in Turtle. The default graph is the union of all graphs, ontology included.
+    Updates are refused. Ctrl-C stops the server.
+
+    Example: kg serve out/graph.ttl --port 7878
+
+    Example: kg serve --store out/store
+    """
+    import signal
+
+    from rich.markup import escape
+
+    from kg.serve import ServeError, example_curl, is_loopback, start_server
+    from kg.store import StoreError
+
+    _graph_or_store(graph, store)
+    if not is_loopback(host):
+        err.print(
+            f"[yellow]warning:[/] listening on {escape(host)}: other machines can query the "
+            "graph (read-only, no authentication)",
+            soft_wrap=True,
+        )
+    # SIGTERM stops the server as Ctrl-C does (the temporary store is removed either way).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    handle = None
+    try:
+        handle = start_server(graph, store=store, host=host, port=port, query_timeout=query_timeout)
+        source = f"--store {store}" if store is not None else graph
+        typer.echo(handle.url)
+        err.print(
+            f"serving {escape(str(source))} read-only at {handle.url} (Ctrl-C stops)\n"
+            f"  {escape(example_curl(handle.url))}",
+            soft_wrap=True,
+        )
+        code = handle.wait()
+        detail = handle.error_output()
+        raise fail(escape(f"the oxigraph server stopped (exit code {code}) {detail}".strip()))
+    except KeyboardInterrupt:
+        if handle is not None:
+            handle.stop()
+            err.print("stopped")
+        raise typer.Exit(0 if handle is not None else 130) from None
+    except (ServeError, StoreError) as exc:
+        raise fail(escape(str(exc))) from None
+    finally:
+        if handle is not None:
+            handle.stop()
+
+
+@app.command("push")
+def push_cmd(
+    graph: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="GRAPH",
+            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, .nq).",
+            show_default=False,
+        ),
+    ] = None,
+    endpoint: Annotated[
+        str,
+        typer.Option(
+            "--endpoint",
+            "-e",
+            help="SPARQL 1.1 Graph Store Protocol URL: Oxigraph http://HOST:7878/store, Fuseki "
+            "http://HOST:3030/DATASET/data, GraphDB .../repositories/REPO/rdf-graphs/service.",
+            show_default=False,
+        ),
+    ] = ...,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", metavar="DIR", help="Push this store directory instead."),
+    ] = None,
+    graphs: Annotated[
+        str,
+        typer.Option(
+            "--graphs",
+            help="article: one self-contained named graph per article; store: facts once in "
+            "the default graph, each article's evidence in its own graph; one: everything "
+            "in one graph.",
+        ),
+    ] = "article",
+    graph_name: Annotated[
+        str | None,
+        typer.Option(
+            "--graph",
+            metavar="IRI",
+            help="Named graph for the single (--graphs one) or shared graph, instead of the "
+            "default graph.",
+        ),
+    ] = None,
+    no_ontology: Annotated[
+        bool, typer.Option("--no-ontology", help="Do not send the ontology's named graph.")
+    ] = False,
+    user: Annotated[
+        str | None, typer.Option("--user", "-u", help="User name for HTTP basic auth.")
+    ] = None,
+    password_env: Annotated[
+        str,
+        typer.Option(
+            "--password-env",
+            metavar="VAR",
+            help="Environment variable holding the password (never given on the command line).",
+        ),
+    ] = "KG_PUSH_PASSWORD",
+    timeout: Annotated[
+        float, typer.Option("--timeout", min=1, help="Seconds to wait for each answer.")
+    ] = 60.0,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+) -> None:
+    """Send the graph to a SPARQL 1.1 Graph Store Protocol endpoint (Oxigraph, Fuseki, GraphDB).
+
+    Each graph is replaced (HTTP PUT), so pushing again is safe. The ontology goes to the named
+    graph <https://w3id.org/geokg/graph/ontology>.
+
+    Example: kg push out/graph.ttl --endpoint http://127.0.0.1:7878/store
+
+    Example: KG_PUSH_PASSWORD=... kg push --store out/store -e https://host/ds/data --user me
+    """
+    from rich.markup import escape
+
+    from kg.push import (
+        PushError,
+        check_endpoint,
+        credentials_from_env,
+        plan_graphs,
+        push_graphs,
+        source_triples,
+    )
+    from kg.serve import ServeError
+    from kg.store import StoreError
+
+    _graph_or_store(graph, store)
+    try:
+        check_endpoint(endpoint)
+        credentials = credentials_from_env(user, password_env)
+        payloads = plan_graphs(
+            source_triples(graph, store=store),
+            graphs,
+            graph=graph_name,
+            ontology=not no_ontology,
+        )
+        report = push_graphs(
+            endpoint, payloads, mode=graphs, credentials=credentials, timeout=timeout
+        )
+    except (PushError, ServeError, StoreError) as exc:
+        raise fail(escape(str(exc))) from None
+    if not quiet:
+        err.print(
+            f"pushed {len(report.graphs)} graphs ({report.articles} article graphs), "
+            f"{report.triples:,} triples to {escape(endpoint)} in {report.seconds:.1f}s",
+            soft_wrap=True,
+        )
+
+
 def run() -> None:
     """Entry point that turns Ctrl-C into a clean exit."""
     try:

@@ -6,23 +6,27 @@ working with the returned :class:`BuildResult` (its ``graph`` is an rdflib ``Gra
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
-from rdflib import Graph
+from rdflib import RDF, RDFS, Graph
 
 from kg.clean import clean_article
 from kg.rdf import ArticleResult, GraphBuilder
-from kg.records import Article, InputProblem
+from kg.records import Article, EntityRef, InputProblem, RawArticle
 from kg.sources import iter_raw_articles
+from kg.vocab import ENT
 
 # Mentions whose surface form names the entity (kept as skos:altLabel): not pronouns,
 # descriptions, demonyms, or capitals (a capital is a name for the government only when it acts).
 _NAMING_FORMS = frozenset({"name", "alias", "seat", "person", "surname", "org"})
 BATCH_SIZE = 32  # articles per nlp.pipe batch and per worker task
+STORE_COMMIT = 64  # articles per store transaction
 
 
 @dataclass
@@ -35,22 +39,45 @@ class BuildResult:
     relations: int = 0
     words: int = 0
     seconds: float = 0.0
+    store: Path | None = None  # the store built into, if any
+    added: int = 0  # articles added to the store
+    skipped: int = 0  # inputs skipped: their content was already in the store
+    replaced: int = 0  # articles whose earlier version (same input, other content) was replaced
 
     @property
     def words_per_second(self) -> float:
         return self.words / self.seconds if self.seconds else 0.0
 
 
+def content_hash(raw: RawArticle) -> str:
+    """SHA-256 (hex) of an input's text and declared metadata: what decides its graph."""
+    digest = hashlib.sha256()
+    for part in (raw.text, raw.title, raw.date, raw.url, raw.source, raw.id):
+        digest.update((part or "").encode("utf-8", "surrogatepass"))
+        digest.update(b"\x00")
+    return digest.hexdigest()
+
+
 def read_articles(
-    inputs: Sequence[str], problems: list[InputProblem], max_bytes: int | None = None
+    inputs: Sequence[str],
+    problems: list[InputProblem],
+    max_bytes: int | None = None,
+    admit: Callable[[RawArticle, str], bool] | None = None,
 ) -> Iterator[Article]:
-    """Cleaned articles from files, directories, JSON Lines or ``-``; problems are collected."""
+    """Cleaned articles from files, directories, JSON Lines or ``-``; problems are collected.
+
+    ``admit(raw, content_hash)`` is asked before an input is cleaned; a False skips it (an
+    incremental build skips what its store already holds).
+    """
     kwargs = {"max_bytes": max_bytes} if max_bytes else {}
     for item in iter_raw_articles(inputs, **kwargs):
         if isinstance(item, InputProblem):
             problems.append(item)
             continue
-        article = clean_article(item)
+        digest = content_hash(item)
+        if admit is not None and not admit(item, digest):
+            continue
+        article = replace(clean_article(item), content_hash=digest)
         if not article.body.strip():
             problems.append(InputProblem(item.path, "no article text found"))
             continue
@@ -120,12 +147,21 @@ def build(
     jobs: int = 1,
     max_bytes: int | None = None,
     on_article: Callable[[ArticleResult], None] | None = None,
+    store: str | Path | None = None,
 ) -> BuildResult:
     """Build the knowledge graph of everything in ``inputs``.
 
     ``jobs`` > 1 runs extraction in that many processes (same graph as ``jobs=1``).
     ``on_article`` is called after each article (progress reporting).
+
+    With ``store`` (a directory) the graph goes into an on-disk Oxigraph store instead of
+    memory (see :mod:`kg.store`): inputs whose content is already there are skipped, an input
+    whose content changed replaces its earlier version, and articles are committed in batches,
+    so an interrupted build keeps what it committed and the next one resumes. ``graph`` is then
+    left empty; ``added``, ``skipped`` and ``replaced`` count articles.
     """
+    if store is not None:
+        return _build_into_store(inputs, Path(store), jobs, max_bytes, on_article)
     started = time.perf_counter()
     problems: list[InputProblem] = []
     articles = _unique_ids(read_articles(inputs, problems, max_bytes))
@@ -133,14 +169,114 @@ def build(
     result = BuildResult(graph=Graph(), problems=problems)
     for res in extract_parallel(articles, jobs=max(1, jobs)):
         builder.add(res)
-        result.articles.append(res.article)
-        result.relations += len(res.relations)
-        result.words += res.words
-        if on_article is not None:
-            on_article(res)
+        _count(result, res, on_article)
     result.graph = builder.build()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _count(
+    result: BuildResult, res: ArticleResult, on_article: Callable[[ArticleResult], None] | None
+) -> None:
+    result.articles.append(res.article)
+    result.relations += len(res.relations)
+    result.words += res.words
+    if on_article is not None:
+        on_article(res)
+
+
+def _build_into_store(
+    inputs: Sequence[str],
+    path: Path,
+    jobs: int,
+    max_bytes: int | None,
+    on_article: Callable[[ArticleResult], None] | None,
+) -> BuildResult:
+    from kg import store as kgstore
+
+    started = time.perf_counter()
+    db = kgstore.open_store(path, create=True)
+    index = kgstore.read_index(db)
+    problems: list[InputProblem] = []
+    result = BuildResult(graph=Graph(), problems=problems, store=path)
+    changed: dict[str, str] = {}  # input path -> stored article id, for inputs that changed
+
+    def admit(raw: RawArticle, digest: str) -> bool:
+        if digest in index.hashes:
+            result.skipped += 1
+            return False
+        index.hashes.add(digest)  # the same text twice in one run: read it once
+        stored = index.by_path.get(raw.path)
+        if stored is not None:
+            changed[raw.path] = stored[0]
+        return True
+
+    articles = read_articles(inputs, problems, max_bytes, admit=admit)
+    articles = _store_ids(articles, index.ids, changed)
+    pending: list[ArticleResult] = []
+
+    def commit() -> None:
+        builder = GraphBuilder(known=index.entities)
+        for res in pending:
+            builder.add(res)
+        triples = builder.triples()
+        replace_ids = [r.article.id for r in pending if r.article.path in changed]
+        kgstore.write_articles(db, triples, replace=replace_ids, renames=builder.renames)
+        for key in builder.renames:
+            index.entities.pop(key, None)
+        index.entities.update(_described(triples, index.entities))
+        result.replaced += len(replace_ids)
+        pending.clear()
+
+    for res in extract_parallel(articles, jobs=max(1, jobs)):
+        pending.append(res)
+        _count(result, res, on_article)
+        if len(pending) >= STORE_COMMIT:
+            commit()
+    if pending:
+        commit()
+    if result.replaced:
+        kgstore.drop_orphan_relations(db)
+    kgstore.load_ontology(db)  # the ontology of this version of geokg
+    db.flush()
+    result.added = len(result.articles)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _described(triples, known) -> dict[str, EntityRef]:
+    """Entities a batch described (type and label), as the store now holds them."""
+    labels: dict[str, str] = {}
+    types: dict[str, str] = {}
+    ent = str(ENT)
+    for (s, p, o), graph in triples.items():
+        if graph is not None or not str(s).startswith(ent):
+            continue
+        if p == RDFS.label:
+            labels[str(s)[len(ent) :]] = str(o)
+        elif p == RDF.type:
+            types[str(s)[len(ent) :]] = str(o).rsplit("#", 1)[-1]
+    return {
+        key: EntityRef(key=key, label=label, type=types.get(key, "Actor"))
+        for key, label in labels.items()
+        if key not in known
+    }
+
+
+def _store_ids(
+    articles: Iterable[Article], taken: set[str], changed: dict[str, str]
+) -> Iterator[Article]:
+    """Article ids for a store: a changed input keeps its stored id, a new one gets a free id."""
+    for a in _unique_ids(articles):
+        if a.path in changed:
+            yield replace(a, id=changed[a.path])
+            continue
+        art_id, n = a.id, 1
+        while art_id in taken:
+            n += 1
+            art_id = f"{a.id}-{n}"
+        taken.add(art_id)
+        yield a if art_id == a.id else replace(a, id=art_id)
 
 
 def _unique_ids(articles: Iterable[Article]) -> Iterator[Article]:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
 from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from kg.records import Article, EntityRef, EventRef, Relation
 from kg.vocab import ART, ENT, EVID, GEO, SCHEMA, bind_prefixes
@@ -54,16 +55,25 @@ def _evidence_iri(rel: Relation, s: str, o: str) -> URIRef:
     return EVID[digest]
 
 
+Triple = tuple[Node, Node, Node]
+
+
 class GraphBuilder:
     """Collects article results, then writes one consistent graph.
 
     Entities are merged across articles before anything is written, so a surname seen alone in
     one article ("Putin") joins the full name used in another ("Vladimir Putin") when that
     full name is the only one it can belong to.
+
+    ``known`` holds entities already in a store (by key) when building incrementally: they keep
+    their stored label, take part in surname merging, and a stored lone surname that a new full
+    name claims is listed in :attr:`renames` (old key -> new key) for the store to rewrite.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, known: Mapping[str, EntityRef] | None = None) -> None:
         self.results: list[ArticleResult] = []
+        self.known: dict[str, EntityRef] = dict(known or {})
+        self.renames: dict[str, str] = {}
 
     def add(self, result: ArticleResult) -> None:
         """Add one article's extraction result."""
@@ -71,14 +81,25 @@ class GraphBuilder:
 
     def build(self) -> Graph:
         """Return the graph of everything added so far."""
+        graph = bind_prefixes(Graph())
+        graph.addN((s, p, o, graph) for s, p, o in self.triples())
+        return graph
+
+    def triples(self) -> dict[Triple, URIRef | None]:
+        """Every triple, once, in a deterministic order, with the graph it belongs in.
+
+        The graph is the article's IRI for provenance (the article node, its mentions and the
+        evidence nodes of the relations it states) and None for facts: relation triples and
+        descriptions of entities and events (see :mod:`kg.store`).
+        """
         entities, surfaces = self._entities()
         remap = self._person_merges(entities, surfaces)
-        graph = bind_prefixes(Graph())
         # A dict keeps one copy of each triple in a deterministic (insertion) order.
-        triples: dict[tuple, None] = {}
+        triples: dict[Triple, URIRef | None] = {}
+        graph: URIRef | None = None
 
-        def add(triple: tuple) -> None:
-            triples[triple] = None
+        def add(triple: Triple) -> None:
+            triples.setdefault(triple, graph)
 
         def ent(ref: EntityRef) -> EntityRef:
             return entities[remap.get(ref.key, ref.key)]
@@ -86,10 +107,12 @@ class GraphBuilder:
         events: dict[str, EventRef] = {}
         for res in self.results:
             art = res.article
-            a_iri = article_iri(art.id)
+            a_iri = graph = article_iri(art.id)
             add((a_iri, RDF.type, GEO.Article))
             add((a_iri, DCTERMS.identifier, Literal(art.id)))
             add((a_iri, GEO.inputPath, Literal(art.path)))
+            if art.content_hash:
+                add((a_iri, GEO.contentHash, Literal(art.content_hash)))
             if art.title:
                 add((a_iri, DCTERMS.title, Literal(art.title)))
             if art.date:
@@ -110,7 +133,9 @@ class GraphBuilder:
                     o_iri = entity_iri(ent(rel.object))
                 s_iri = entity_iri(s)
                 p_iri = GEO[rel.predicate]
+                graph = None
                 add((s_iri, p_iri, o_iri))
+                graph = a_iri
                 ev = _evidence_iri(rel, str(s_iri), str(o_iri))
                 add((ev, RDF.type, GEO.Evidence))
                 add((ev, RDF.type, RDF.Statement))
@@ -120,10 +145,10 @@ class GraphBuilder:
                 add((ev, GEO.article, a_iri))
                 add((ev, PROV.wasDerivedFrom, a_iri))  # for PROV-O users without inference
                 add((ev, GEO.sentence, Literal(rel.sentence)))
-                add((ev, GEO.charStart, Literal(rel.start, datatype=XSD.nonNegativeInteger)))
-                add((ev, GEO.charEnd, Literal(rel.end, datatype=XSD.nonNegativeInteger)))
+                add((ev, GEO.charStart, Literal(rel.start, datatype=XSD.integer)))
+                add((ev, GEO.charEnd, Literal(rel.end, datatype=XSD.integer)))
                 add((ev, GEO.modality, Literal(rel.modality)))
-                add((ev, GEO.confidence, Literal(f"{rel.confidence:.2f}", datatype=XSD.decimal)))
+                add((ev, GEO.confidence, Literal(_decimal(rel.confidence), datatype=XSD.decimal)))
                 add((ev, GEO.rule, Literal(rel.rule)))
                 if art.date:
                     add((ev, DCTERMS.date, Literal(art.date, datatype=XSD.date)))
@@ -133,6 +158,7 @@ class GraphBuilder:
                     add((ev, GEO.subjectText, Literal(rel.surface["subject"])))
                 if rel.surface.get("object"):
                     add((ev, GEO.objectText, Literal(rel.surface["object"])))
+        graph = None
         used = {t[0] for t in triples} | {t[2] for t in triples}
         for key, ref in entities.items():
             if key in remap:
@@ -156,8 +182,7 @@ class GraphBuilder:
                 add((iri, GEO.agent, entity_iri(event.agent)))
             for p in event.participants:
                 add((iri, GEO.destination, entity_iri(p)))
-        graph.addN((s, p, o, graph) for s, p, o in triples)
-        return graph
+        return triples
 
     # -- entity merging -------------------------------------------------------------------
 
@@ -181,29 +206,44 @@ class GraphBuilder:
                     for ref in (rel.object.agent, *rel.object.participants):
                         if ref is not None:
                             refs[ref.key].append(ref)
-        entities = {key: _canonical(key, found) for key, found in refs.items()}
+        entities = {
+            key: self.known[key] if key in self.known else _canonical(key, found)
+            for key, found in refs.items()
+        }
         return entities, surfaces
 
-    @staticmethod
     def _person_merges(
-        entities: dict[str, EntityRef], surfaces: dict[str, set[str]]
+        self, entities: dict[str, EntityRef], surfaces: dict[str, set[str]]
     ) -> dict[str, str]:
-        """Map single-name people to the one full name that contains that name, if unique."""
+        """Map single-name people to the one full name that contains that name, if unique.
+
+        Full names already in the store count as candidates; a stored single name that a new
+        full name claims is recorded in ``self.renames``.
+        """
+        people = {**self.known, **entities}
         by_part: dict[str, set[str]] = defaultdict(set)
-        for key, ref in entities.items():
+        for key, ref in people.items():
             parts = [p for p in _NAME_PARTS.split(ref.label) if p]
             if ref.type == "Person" and len(parts) >= 2:
                 by_part[parts[0].lower()].add(key)
                 by_part[parts[-1].lower()].add(key)
         remap = {}
-        for key, ref in entities.items():
+        for key, ref in people.items():
             parts = [p for p in _NAME_PARTS.split(ref.label) if p]
-            if ref.type == "Person" and len(parts) == 1:
-                targets = by_part.get(parts[0].lower(), set())
-                if len(targets) == 1:
-                    target = next(iter(targets))
-                    remap[key] = target
-                    surfaces[target] |= surfaces.get(key, set()) | {ref.label}
+            if ref.type != "Person" or len(parts) != 1:
+                continue
+            targets = by_part.get(parts[0].lower(), set())
+            if len(targets) != 1:
+                continue
+            target = next(iter(targets))
+            if key in self.known:
+                if target in self.known:
+                    continue  # both were stored: an earlier build already decided
+                self.renames[key] = target
+            if key in entities:
+                remap[key] = target
+                entities.setdefault(target, people[target])
+                surfaces[target] |= surfaces.get(key, set()) | {ref.label}
         return remap
 
     @staticmethod
@@ -221,6 +261,15 @@ def _canonical(key: str, found: list[EntityRef]) -> EntityRef:
     counts = Counter(r.label for r in found)
     label = sorted(counts, key=lambda lbl: (-counts[lbl], -len(lbl), lbl))[0]
     return replace(found[0], label=label)
+
+
+def _decimal(value: float) -> str:
+    """Two decimal places in canonical xsd:decimal form ("0.7", "1"), as triple stores keep it.
+
+    Oxigraph (and other stores) canonicalise typed literals on load; writing the canonical form
+    keeps a graph file and a store holding the same triples.
+    """
+    return f"{value:.2f}".rstrip("0").rstrip(".") or "0"
 
 
 def _is_name(text: str) -> bool:

@@ -37,6 +37,7 @@ class Article:
     url: str | None = None
     teasers: tuple[str, ...] = ()  # teaser paragraphs kept as snippets, never body text
     dropped: tuple[str, ...] = ()  # lines judged furniture (for `kg text --show-dropped`)
+    content_hash: str | None = None  # SHA-256 of the raw input (kg.build.content_hash)
 
 
 @dataclass(frozen=True)

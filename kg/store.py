@@ -20,13 +20,17 @@ leaves no half-ingested article, and the next build skips what is already there.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import Graph, URIRef
+from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from kg.paths import data_file
-from kg.vocab import bind_prefixes
+from kg.records import EntityRef
+from kg.vocab import ART, ENT, GEO, RELATIONS, bind_prefixes
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -128,3 +132,172 @@ def store_graph(path: str | Path) -> Graph:
     graph = bind_prefixes(Graph())
     graph.parse(data=data, format="nt")
     return graph
+
+
+# -- incremental builds ----------------------------------------------------------------------
+
+
+@dataclass
+class StoreIndex:
+    """What a build needs to know about a store before adding to it."""
+
+    hashes: set[str] = field(default_factory=set)  # content hashes of ingested articles
+    by_path: dict[str, tuple[str, str]] = field(default_factory=dict)  # path -> (id, hash)
+    ids: set[str] = field(default_factory=set)  # article identifiers in use
+    entities: dict[str, EntityRef] = field(default_factory=dict)  # key -> stored description
+
+
+_ARTICLES = """
+SELECT ?id ?path ?hash WHERE {
+  GRAPH ?a { ?a a geo:Article ; dcterms:identifier ?id ; geo:inputPath ?path .
+             OPTIONAL { ?a geo:contentHash ?hash } }
+}"""
+
+_ENTITIES = """
+SELECT ?e ?type ?label ?iso2 ?iso3 WHERE {
+  ?e a ?type ; rdfs:label ?label .
+  FILTER(STRSTARTS(STR(?e), STR(ent:)))
+  OPTIONAL { ?e geo:isoCode ?iso2 } OPTIONAL { ?e geo:iso3Code ?iso3 }
+}"""
+
+
+def _prefixes() -> dict[str, str]:
+    return {p: str(ns) for p, ns in bind_prefixes(Graph()).namespaces()}
+
+
+def read_index(store: pyoxigraph.Store) -> StoreIndex:
+    """Articles (ids, paths, content hashes) and entities already in ``store``."""
+    index = StoreIndex()
+    prefixes = _prefixes()
+    for row in store.query(_ARTICLES, prefixes=prefixes):
+        art_id, path = row["id"].value, row["path"].value
+        digest = row["hash"].value if row["hash"] is not None else ""
+        index.ids.add(art_id)
+        index.by_path[path] = (art_id, digest)
+        if digest:
+            index.hashes.add(digest)
+    ent = str(ENT)
+    for row in store.query(_ENTITIES, prefixes=prefixes):
+        key = row["e"].value[len(ent) :]
+        if key in index.entities:
+            continue
+        index.entities[key] = EntityRef(
+            key=key,
+            label=row["label"].value,
+            type=row["type"].value.rsplit("#", 1)[-1],
+            iso2=row["iso2"].value if row["iso2"] is not None else None,
+            iso3=row["iso3"].value if row["iso3"] is not None else None,
+        )
+    return index
+
+
+class _Terms:
+    """rdflib terms to pyoxigraph terms, each distinct IRI converted once."""
+
+    def __init__(self) -> None:
+        import pyoxigraph as ox
+
+        self.ox = ox
+        self.iris: dict[str, pyoxigraph.NamedNode] = {}
+        self.default = ox.DefaultGraph()
+
+    def __call__(self, term: Node):
+        ox = self.ox
+        if isinstance(term, URIRef):
+            node = self.iris.get(term)
+            if node is None:
+                node = self.iris[term] = ox.NamedNode(str(term))
+            return node
+        if isinstance(term, Literal):
+            if term.language:
+                return ox.Literal(str(term), language=term.language)
+            if term.datatype is not None:
+                return ox.Literal(str(term), datatype=self(term.datatype))
+            return ox.Literal(str(term))
+        if isinstance(term, BNode):
+            return ox.BlankNode(str(term))
+        raise TypeError(f"cannot store {term!r}")
+
+    def quad(self, triple: tuple[Node, Node, Node], graph: URIRef | None):
+        s, p, o = triple
+        g = self.default if graph is None else self(graph)
+        return self.ox.Quad(self(s), self(p), self(o), g)
+
+
+def write_articles(
+    store: pyoxigraph.Store,
+    triples: Mapping[tuple[Node, Node, Node], URIRef | None],
+    *,
+    replace: Iterable[str] = (),
+    renames: Mapping[str, str] | None = None,
+) -> None:
+    """Add one batch of articles (triples with their graph, see GraphBuilder.triples).
+
+    ``replace`` lists article ids whose earlier version is dropped first (their input changed);
+    ``renames`` maps stored entity keys to the keys that absorb them. The batch itself is one
+    transaction: a crash leaves every article of it either fully stored or absent.
+    """
+    for art_id in replace:
+        store.update(f"DROP SILENT GRAPH <{ART[art_id]}>")
+    if renames:
+        rename_entities(store, renames)
+    terms = _Terms()
+    store.extend([terms.quad(t, g) for t, g in triples.items()])
+
+
+_DROPPED = {str(RDF.type), str(GEO.isoCode), str(GEO.iso3Code)}  # the new node has its own
+
+
+def rename_entities(store: pyoxigraph.Store, renames: Mapping[str, str]) -> None:
+    """Rewrite stored entities as others (``{"Stoltenberg": "Jens_Stoltenberg"}``), atomically.
+
+    Every quad that names the old node names the new one instead; the old node's label becomes
+    an alternative label of the new one, and its type and other descriptions are dropped (the
+    new node has its own).
+    """
+    import pyoxigraph as ox
+
+    deletes, inserts = [], []
+    label = ox.NamedNode(str(RDFS.label))
+    alt = ox.NamedNode(str(SKOS.altLabel))
+    for old_key, new_key in renames.items():
+        old, new = ox.NamedNode(str(ENT[old_key])), ox.NamedNode(str(ENT[new_key]))
+        for q in store.quads_for_pattern(old, None, None, None):
+            deletes.append(q)
+            if q.predicate == label or q.predicate == alt:
+                inserts.append(ox.Quad(new, alt, q.object, q.graph_name))
+            elif q.predicate.value not in _DROPPED:
+                inserts.append(ox.Quad(new, q.predicate, q.object, q.graph_name))
+        for q in store.quads_for_pattern(None, None, old, None):
+            deletes.append(q)
+            inserts.append(ox.Quad(q.subject, q.predicate, new, q.graph_name))
+    if not deletes:
+        return
+    store.update(
+        "DELETE DATA { " + " ".join(_quad_text(q) for q in deletes) + " } ;\n"
+        "INSERT DATA { " + " ".join(_quad_text(q) for q in inserts) + " }"
+    )
+
+
+def _quad_text(q) -> str:
+    import pyoxigraph as ox
+
+    triple = f"{q.subject} {q.predicate} {q.object} ."
+    if isinstance(q.graph_name, ox.DefaultGraph):
+        return triple
+    return f"GRAPH {q.graph_name} {{ {triple} }}"
+
+
+def drop_orphan_relations(store: pyoxigraph.Store) -> None:
+    """Remove relation triples no evidence states any more (after articles were replaced)."""
+    values = " ".join(f"geo:{name}" for name in RELATIONS)
+    store.update(
+        f"""DELETE {{ ?s ?p ?o }} WHERE {{
+          VALUES ?p {{ {values} }}
+          ?s ?p ?o .
+          FILTER NOT EXISTS {{
+            GRAPH ?g {{ ?e rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }}
+          }}
+        }}""",
+        prefixes=_prefixes(),
+    )

@@ -92,7 +92,7 @@ def build(
     from kg.graphio import GraphFileError, check_writable, format_for
 
     if store is not None and output is not None:
-        raise fail("give --output or --store, not both (kg export --store DIR -o FILE writes a file)")
+        raise fail("give --output or --store, not both (kg export --store DIR -o FILE)")
     if store is None and output is None:
         output = Path("graph.ttl")
     try:
@@ -812,12 +812,12 @@ def serve_cmd(
     try:
         handle = start_server(graph, store=store, host=host, port=port, query_timeout=query_timeout)
         source = f"--store {store}" if store is not None else graph
-        typer.echo(handle.url)
         err.print(
             f"serving {escape(str(source))} read-only at {handle.url} (Ctrl-C stops)\n"
             f"  {escape(example_curl(handle.url))}",
             soft_wrap=True,
         )
+        typer.echo(handle.url)  # last: a script that reads it knows the server is up
         code = handle.wait()
         detail = handle.error_output()
         raise fail(escape(f"the oxigraph server stopped (exit code {code}) {detail}".strip()))

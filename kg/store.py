@@ -119,15 +119,17 @@ def union_triples(store: pyoxigraph.Store):
             yield quad.triple
 
 
-def store_graph(path: str | Path) -> Graph:
+def store_graph(store: str | Path | pyoxigraph.Store) -> Graph:
     """The store's graph (default graph plus article graphs) as an in-memory rdflib Graph.
 
-    For commands that work on rdflib graphs (viz, stats, validate, eval). The copy goes through
-    N-Triples, which rdflib parses at roughly 30k triples a second.
+    ``store`` is a store directory (opened read-only) or an open store. For commands that work
+    on rdflib graphs (viz, stats, validate, eval). The copy goes through N-Triples, which
+    rdflib parses at roughly 30k triples a second.
     """
     import pyoxigraph as ox
 
-    store = open_store(path, read_only=True)
+    if not isinstance(store, ox.Store):
+        store = open_store(store, read_only=True)
     data = ox.serialize(union_triples(store), format=ox.RdfFormat.N_TRIPLES)
     graph = bind_prefixes(Graph())
     graph.parse(data=data, format="nt")

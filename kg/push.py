@@ -310,14 +310,16 @@ def put_graph(
 
 
 def _http_error(endpoint: str, exc: urllib.error.HTTPError) -> str:
-    if exc.code in (401, 403):
-        return f"{endpoint}: authentication failed (HTTP {exc.code})"
     detail = ""
     try:
         body = exc.read(2000).decode("utf-8", "replace").strip()
         detail = " ".join(body.split())[:200]
     except (OSError, ValueError):
         pass
+    if exc.code == 401:
+        return f"{endpoint}: authentication failed (HTTP 401)"
+    if exc.code == 403:  # wrong rights, or a read-only server (Oxigraph says so in the body)
+        return f"{endpoint}: authentication failed (HTTP 403)" + (f": {detail}" if detail else "")
     reason = exc.reason or ""
     return f"{endpoint}: HTTP {exc.code} {reason}".rstrip() + (f": {detail}" if detail else "")
 

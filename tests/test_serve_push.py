@@ -219,7 +219,7 @@ def test_serve_includes_ontology_like_kg_query(served, seed_graph):
     assert _json_rows(served.url, _full_text(RELATION_COUNTS), names) == local
 
 
-def test_serve_refuses_updates(served):
+def test_serve_refuses_updates(served, seed_graph):
     before = _select_count(served.url, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
     client = SPARQLWrapper.SPARQLWrapper(served.url, updateEndpoint=served.base_url + "/update")
     client.setQuery("INSERT DATA { <http://example.org/a> <http://example.org/b> 1 }")
@@ -227,6 +227,12 @@ def test_serve_refuses_updates(served):
     with pytest.raises(Exception) as info:
         client.query()
     assert "403" in str(info.value) or "read-only" in str(info.value).lower()
+    assert _select_count(served.url, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == before
+    # The Graph Store Protocol is refused too: kg push gets a one-line 403.
+    from kg.push import PushError, push
+
+    with pytest.raises(PushError, match=r"HTTP 403\): The server is read-only"):
+        push(served.base_url + "/store", seed_graph, mode="one")
     assert _select_count(served.url, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }") == before
 
 

@@ -32,20 +32,27 @@ import gc
 import hashlib
 import io
 import json
+import os
 import re
+import sys
+import tempfile
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO
 
 from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.graphio import serialize
+from kg.graphio import check_writable, serialize
 from kg.paths import data_file
 from kg.vocab import GEO, RELATIONS, SCHEMA, SYMMETRIC, bind_prefixes
+
+if TYPE_CHECKING:
+    import pyoxigraph
 
 FORMATS: tuple[str, ...] = ("turtle", "nt", "json-ld", "trig", "graphml", "csv")
 """Export formats, in the order ``kg export --help`` lists them."""
@@ -705,3 +712,79 @@ def _bnode_label(node: BNode) -> str:
     if not _BNODE_ID.match(text):
         text = "b" + hashlib.sha1(text.encode("utf-8", "replace")).hexdigest()[:16]
     return f"_:{text}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Export from an on-disk store (kg build --store)
+
+STORE_FORMATS: tuple[str, ...] = ("turtle", "nt", "nq", "trig")
+"""Formats :func:`export_store` writes straight from Oxigraph, without an rdflib graph."""
+
+
+def export_store(store: pyoxigraph.Store, fmt: str, output: str | Path | BinaryIO) -> None:
+    """Write the graph of an open store (default graph plus article graphs) in ``fmt``.
+
+    ``output`` is a path (written atomically: a temp file beside it, then a rename), ``"-"``
+    for standard output, or a binary file object. Turtle, N-Triples, N-Quads and TriG stream
+    from Oxigraph (``nq`` and ``trig`` put every triple in the named graph :data:`GRAPH_IRI`);
+    they hold the same triples as :func:`export_graph` but Oxigraph's layout and order (by
+    Oxigraph's internal term keys, the same for the same store content). The other formats go
+    through an rdflib graph and give exactly the bytes :func:`export_graph` gives.
+    """
+    key = fmt.strip().lower().lstrip(".")
+    fmt = key if key in ("nq", "nquads", "n-quads") else normalize_format(fmt)
+    if fmt in ("nquads", "n-quads"):
+        fmt = "nq"
+    if fmt not in STORE_FORMATS:
+        from kg.store import store_graph
+
+        data = export_graph(store_graph(store), fmt)
+        _write_output(output, lambda fh: fh.write(data))
+        return
+    _write_output(output, lambda fh: _serialize_store(store, fmt, fh))
+
+
+def _serialize_store(store: pyoxigraph.Store, fmt: str, fh: BinaryIO) -> None:
+    import pyoxigraph as ox
+
+    from kg.store import union_triples
+
+    triples = union_triples(store)
+    prefixes = dict(sorted(_compactor().namespaces))
+    if fmt in ("nq", "trig"):
+        name = ox.NamedNode(str(GRAPH_IRI))
+        quads = (ox.Quad(t.subject, t.predicate, t.object, name) for t in triples)
+        rdf_format = ox.RdfFormat.N_QUADS if fmt == "nq" else ox.RdfFormat.TRIG
+        ox.serialize(quads, fh, format=rdf_format, prefixes=prefixes if fmt == "trig" else None)
+        return
+    if fmt == "nt":
+        ox.serialize(triples, fh, format=ox.RdfFormat.N_TRIPLES)
+        return
+    ox.serialize(triples, fh, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+
+
+def _write_output(output: str | Path | BinaryIO, write: Callable[[BinaryIO], object]) -> None:
+    """Run ``write`` on standard output, a file object, or a temp file renamed onto ``output``.
+
+    Large exports stream to the temp file instead of being built in memory first.
+    """
+    if not isinstance(output, (str, Path)):
+        write(output)
+        return
+    if str(output) == "-":
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    target = Path(output)
+    check_writable(target)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

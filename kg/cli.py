@@ -39,6 +39,40 @@ def fail(message: str, code: int = 1) -> typer.Exit:
     return typer.Exit(code)
 
 
+# GRAPH for commands that also read a store (exactly one of GRAPH and --store DIR).
+OptionalGraphFile = Annotated[
+    Path | None,
+    typer.Argument(
+        metavar="GRAPH",
+        help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig); omit it with --store.",
+        show_default=False,
+    ),
+]
+StoreDir = Annotated[
+    Path | None,
+    typer.Option(
+        "--store",
+        metavar="DIR",
+        help="Read an on-disk store (kg build INPUT --store DIR) instead of a GRAPH file.",
+        show_default=False,
+    ),
+]
+
+
+def _load_graph(graph: Path | None, store: Path | None, code: int = 1):
+    """The rdflib graph of GRAPH or of --store DIR; a one-line error for a bad one."""
+    from rich.markup import escape
+
+    from kg.graphio import GraphFileError, read_graph
+    from kg.store import StoreError, store_graph
+
+    _graph_or_store(None if graph is None else str(graph), store)
+    try:
+        return read_graph(graph) if graph is not None else store_graph(store)  # type: ignore[arg-type]
+    except (GraphFileError, StoreError) as exc:
+        raise fail(escape(str(exc)), code) from None
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"geokg {__version__}")
@@ -244,30 +278,42 @@ def text(
 
 @app.command("eval")
 def evaluate(
-    graph: GraphFile,
-    gold: Annotated[Path, typer.Argument(help="Gold relations (TSV: doc, kind, subject, ...).")],
     aliases: Annotated[
         Path,
         typer.Option("--aliases", "-a", help="Aliases TSV: canonical name, type, surface forms."),
     ],
+    graph: OptionalGraphFile = None,
+    gold: Annotated[
+        Path | None,
+        typer.Argument(
+            metavar="GOLD",
+            help="Gold relations (TSV: doc, kind, subject, ...).",
+            show_default=False,
+        ),
+    ] = None,
     doc: Annotated[str | None, typer.Option("--doc", help="Score one document only.")] = None,
+    store: StoreDir = None,
 ) -> None:
     """Score a graph against gold relations: precision, recall, F1, forbidden readings.
 
     Example: kg eval out/graph.ttl ../shared/gold/dev.tsv --aliases ../shared/gold/aliases.tsv
+
+    Example: kg eval --store out/store ../shared/gold/dev.tsv -a ../shared/gold/aliases.tsv
     """
     from kg.evaluate import evaluate as run_eval
     from kg.evaluate import format_report, load_aliases, load_gold
-    from kg.graphio import GraphFileError, read_graph
 
+    if store is not None and gold is None:  # `kg eval --store DIR GOLD`: GOLD came first
+        graph, gold = None, graph
+    if gold is None:
+        raise fail("give the GOLD relations file (kg eval GRAPH GOLD -a ALIASES)", 2)
+    _graph_or_store(None if graph is None else str(graph), store)
     for path in (gold, aliases):
         if not path.is_file():
             raise fail(f"{path}: no such file")
+    g = _load_graph(graph, store)
     try:
-        g = read_graph(graph)
         report = run_eval(g, load_gold(gold), load_aliases(aliases), doc=doc)
-    except GraphFileError as exc:
-        raise fail(str(exc)) from None
     except (ValueError, UnicodeDecodeError) as exc:
         raise fail(str(exc).splitlines()[0]) from None
     typer.echo(format_report(report))
@@ -275,7 +321,7 @@ def evaluate(
 
 @app.command("export")
 def export_cmd(
-    graph: GraphFile,
+    graph: OptionalGraphFile = None,
     fmt: Annotated[
         str | None,
         typer.Option(
@@ -289,6 +335,7 @@ def export_cmd(
         str, typer.Option("--output", "-o", help="File to write; '-' writes to stdout.")
     ] = "-",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    store: StoreDir = None,
 ) -> None:
     """Convert a graph: Turtle, N-Triples, JSON-LD, TriG, GraphML (Gephi) or a CSV edge list.
 
@@ -301,6 +348,8 @@ def export_cmd(
     Example: kg export out/graph.ttl -o out/relations.csv (format from the extension)
 
     Example: kg export out/graph.ttl -f nt -o - | sort | head (to stdout)
+
+    Example: kg export --store out/store -o out/graph.ttl (RDF streams from the store)
     """
     from kg.export import ExportError, export_graph, format_for_path, normalize_format
     from kg.graphio import GraphFileError, check_writable, read_graph, write_bytes_atomic
@@ -318,6 +367,10 @@ def export_cmd(
         else:
             raise ExportError("give --format when writing to stdout (e.g. -f turtle)")
         check_writable(output)
+        _graph_or_store(None if graph is None else str(graph), store)
+        if store is not None:
+            _export_store(store, fmt, output, quiet)
+            return
         data = export_graph(read_graph(graph), fmt)
     except (ExportError, GraphFileError) as exc:
         raise fail(str(exc)) from None
@@ -336,35 +389,54 @@ def export_cmd(
         err.print(f"{fmt}: {len(data):,} bytes -> {output}", soft_wrap=True, markup=False)
 
 
+def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
+    """``kg export --store``: RDF formats stream from Oxigraph to the (atomic) output."""
+    import os
+
+    from kg.export import export_store
+    from kg.store import StoreError, open_store
+
+    try:
+        export_store(open_store(store, read_only=True), fmt, output)
+    except StoreError as exc:
+        raise fail(str(exc)) from None
+    except BrokenPipeError:
+        raise fail("-: output closed before the export was written") from None
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror or exc}") from None
+    if not quiet and output != "-":
+        size = os.path.getsize(output)
+        err.print(f"{fmt}: {size:,} bytes -> {output}", soft_wrap=True, markup=False)
+
+
 @app.command("stats")
 def stats_cmd(
-    graph: GraphFile,
+    graph: OptionalGraphFile = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the numbers as JSON instead of tables.")
     ] = False,
     top: Annotated[
         int, typer.Option("--top", "-n", min=0, help="How many of the most connected actors.")
     ] = 10,
+    store: StoreDir = None,
 ) -> None:
     """Summarise a graph: articles, sentences, entities, relations, busiest actors, date range.
 
     Example: kg stats out/graph.ttl
 
     Example: kg stats out/graph.ttl --json > stats.json
+
+    Example: kg stats --store out/store
     """
     import json
 
-    from kg.graphio import GraphFileError, read_graph
     from kg.stats import graph_stats
 
-    try:
-        stats = graph_stats(read_graph(graph), top=top)
-    except GraphFileError as exc:
-        raise fail(str(exc)) from None
+    stats = graph_stats(_load_graph(graph, store), top=top)
     if as_json:
         typer.echo(json.dumps(stats.to_dict(), indent=2, ensure_ascii=False))
         return
-    _print_stats(stats, str(graph))
+    _print_stats(stats, str(graph if graph is not None else store))
 
 
 def _print_stats(stats, source: str) -> None:
@@ -427,7 +499,7 @@ def _print_stats(stats, source: str) -> None:
 
 @app.command("validate")
 def validate_cmd(
-    graph: GraphFile,
+    graph: OptionalGraphFile = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the report as JSON instead of text.")
     ] = False,
@@ -438,6 +510,7 @@ def validate_cmd(
         Path | None,
         typer.Option("--shapes", help="SHACL shapes (Turtle) to use instead of the built-in ones."),
     ] = None,
+    store: StoreDir = None,
 ) -> None:
     """Check a graph against the SHACL shapes in ontology/shapes.ttl.
 
@@ -449,16 +522,14 @@ def validate_cmd(
     Example: kg validate out/graph.ttl
 
     Example: kg validate out/graph.ttl --json > report.json
+
+    Example: kg validate --store out/store
     """
     import json
 
-    from kg.graphio import GraphFileError, read_graph
     from kg.validate import load_shapes, validate_graph
 
-    try:
-        data = read_graph(graph)
-    except GraphFileError as exc:
-        raise fail(str(exc), code=2) from None
+    data = _load_graph(graph, store, code=2)
     if shapes is not None and not shapes.is_file():
         raise fail(f"{shapes}: no such file", code=2)
     try:
@@ -470,7 +541,7 @@ def validate_cmd(
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
-        typer.echo(report.format(limit=limit or None, source=str(graph)))
+        typer.echo(report.format(limit=limit or None, source=str(graph or store)))
     if len(data) == 0:
         err.print("[yellow]warning:[/] the graph is empty: nothing was checked")
     if not report.conforms:
@@ -491,7 +562,7 @@ def _iso_date(value: str | None, option: str):
 
 @app.command("viz")
 def viz_cmd(
-    graph: GraphFile,
+    graph: OptionalGraphFile = None,
     output: Annotated[
         Path, typer.Option("--output", "-o", help="HTML file to write (one self-contained page).")
     ] = Path("graph.html"),
@@ -539,6 +610,7 @@ def viz_cmd(
         ),
     ] = "auto",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
+    store: StoreDir = None,
 ) -> None:
     """Write an interactive network of the actors as one HTML page that works offline.
 
@@ -552,10 +624,12 @@ def viz_cmd(
     Example: kg viz out/graph.ttl -o nato.html --entity NATO --hops 2 --since 2023-01-30
 
     Example: kg viz big.ttl -o conflict.html -r sanctions -r attacks --max-nodes 300
+
+    Example: kg viz --store out/store -o out/graph.html
     """
     from rich.markup import escape
 
-    from kg.graphio import GraphFileError, check_writable, read_graph
+    from kg.graphio import GraphFileError, check_writable
     from kg.viz import ViewError, ViewOptions, build_view, write_html
 
     if physics not in ("auto", "on", "off"):
@@ -573,7 +647,7 @@ def viz_cmd(
     )
     try:
         check_writable(output)
-        view = build_view(read_graph(graph), options)
+        view = build_view(_load_graph(graph, store), options)
         size = write_html(view, output)
     except (GraphFileError, ViewError) as exc:
         raise fail(escape(str(exc))) from None

@@ -112,6 +112,15 @@ def build(
         ),
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Worker processes.")] = 1,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="SCHEDULER",
+            help="Run extraction on a Dask cluster: a scheduler address (tcp://host:8786) "
+            "or 'local' for a cluster of this machine's cores. Needs geokg[cluster].",
+        ),
+    ] = None,
     max_bytes: Annotated[
         int, typer.Option(help="Skip input files larger than this many bytes.")
     ] = 20_000_000,
@@ -129,6 +138,8 @@ def build(
         raise fail("give --output or --store, not both (kg export --store DIR -o FILE)")
     if store is None and output is None:
         output = Path("graph.ttl")
+    if dask is not None and jobs > 1:
+        raise fail("give --jobs or --dask, not both (Dask workers set their own processes)")
     try:
         if output is not None and str(output) != "-":
             format_for(output)
@@ -160,12 +171,19 @@ def build(
             task = progress.add_task("articles", total=None, completed=seen - 1)
         progress.advance(task)
 
+    from rich.markup import escape
+
+    from kg.distributed import DaskError
     from kg.store import StoreError
 
     try:
-        result = run_build(inputs, jobs=jobs, max_bytes=max_bytes, on_article=tick, store=store)
+        result = run_build(
+            inputs, jobs=jobs, max_bytes=max_bytes, on_article=tick, store=store, dask=dask
+        )
     except StoreError as exc:
         raise fail(str(exc)) from None
+    except DaskError as exc:  # its messages hold [brackets] ("geokg[cluster]"): not markup
+        raise fail(escape(str(exc))) from None
     except Exception as exc:
         if _is_model_not_found(exc):
             raise fail(str(exc)) from None
@@ -935,11 +953,11 @@ def push_cmd(
         str,
         typer.Option(
             "--graphs",
-            help="article: one self-contained named graph per article; store: facts once in "
-            "the default graph, each article's evidence in its own graph; one: everything "
-            "in one graph.",
+            help="store: facts once in the default graph, each article's evidence in its "
+            "own named graph (exact counts); article: one self-contained named graph per "
+            "article; one: everything in one graph.",
         ),
-    ] = "article",
+    ] = "store",
     graph_name: Annotated[
         str | None,
         typer.Option(

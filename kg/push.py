@@ -109,7 +109,7 @@ def source_triples(
 
 def plan_graphs(
     triples: Sequence[pyoxigraph.Triple],
-    mode: str = "article",
+    mode: str = "store",
     *,
     graph: str | None = None,
     ontology: bool = True,
@@ -328,7 +328,7 @@ def push_graphs(
     endpoint: str,
     payloads: Iterable[GraphPayload],
     *,
-    mode: str = "article",
+    mode: str = "store",
     credentials: Credentials | None = None,
     timeout: float = DEFAULT_TIMEOUT,
     on_graph: Callable[[GraphPayload], None] | None = None,
@@ -361,7 +361,7 @@ def push(
     graph: str | Path | None = None,
     *,
     store: str | Path | None = None,
-    mode: str = "article",
+    mode: str = "store",
     graph_name: str | None = None,
     ontology: bool = True,
     credentials: Credentials | None = None,

@@ -335,7 +335,7 @@ def test_push_per_article_then_remote_equals_local(remote, seed_graph):
     from kg.graphio import read_graph
     from kg.push import plan_graphs, source_triples
 
-    result = run_kg("push", seed_graph, "--endpoint", remote + "/store")
+    result = run_kg("push", seed_graph, "--endpoint", remote + "/store", "--graphs", "article")
     assert result.returncode == 0, result.stderr
     assert "article graphs" in result.stderr
     query = remote + "/query"
@@ -372,7 +372,8 @@ def test_push_per_article_then_remote_equals_local(remote, seed_graph):
     # Pushing again replaces: the number of quads does not change.
     count = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
     before = _select_count(query, count)
-    assert run_kg("push", seed_graph, "-e", remote + "/store", "-q").returncode == 0
+    again = run_kg("push", seed_graph, "-e", remote + "/store", "-q", "--graphs", "article")
+    assert again.returncode == 0
     assert _select_count(query, count) == before
 
 

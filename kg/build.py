@@ -148,6 +148,7 @@ def build(
     max_bytes: int | None = None,
     on_article: Callable[[ArticleResult], None] | None = None,
     store: str | Path | None = None,
+    dask: str | None = None,
 ) -> BuildResult:
     """Build the knowledge graph of everything in ``inputs``.
 
@@ -159,20 +160,32 @@ def build(
     whose content changed replaces its earlier version, and articles are committed in batches,
     so an interrupted build keeps what it committed and the next one resumes. ``graph`` is then
     left empty; ``added``, ``skipped`` and ``replaced`` count articles.
+
+    ``dask`` (a scheduler address or ``"local"``) runs extraction on a Dask cluster instead of
+    ``jobs`` processes (:func:`kg.distributed.extract_dask`; failures raise its ``DaskError``).
     """
     if store is not None:
-        return _build_into_store(inputs, Path(store), jobs, max_bytes, on_article)
+        return _build_into_store(inputs, Path(store), jobs, max_bytes, on_article, dask)
     started = time.perf_counter()
     problems: list[InputProblem] = []
     articles = _unique_ids(read_articles(inputs, problems, max_bytes))
     builder = GraphBuilder()
     result = BuildResult(graph=Graph(), problems=problems)
-    for res in extract_parallel(articles, jobs=max(1, jobs)):
+    for res in _extract(articles, jobs, dask):
         builder.add(res)
         _count(result, res, on_article)
     result.graph = builder.build()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _extract(articles: Iterable[Article], jobs: int, dask: str | None) -> Iterator[ArticleResult]:
+    """Extraction on a Dask cluster when asked, else over ``jobs`` local processes."""
+    if dask is not None:
+        from kg.distributed import extract_dask
+
+        return extract_dask(articles, dask, batch_size=BATCH_SIZE)
+    return extract_parallel(articles, jobs=max(1, jobs))
 
 
 def _count(
@@ -191,6 +204,7 @@ def _build_into_store(
     jobs: int,
     max_bytes: int | None,
     on_article: Callable[[ArticleResult], None] | None,
+    dask: str | None = None,
 ) -> BuildResult:
     from kg import store as kgstore
 
@@ -228,7 +242,7 @@ def _build_into_store(
         result.replaced += len(replace_ids)
         pending.clear()
 
-    for res in extract_parallel(articles, jobs=max(1, jobs)):
+    for res in _extract(articles, jobs, dask):
         pending.append(res)
         _count(result, res, on_article)
         if len(pending) >= STORE_COMMIT:

@@ -112,6 +112,14 @@ def _client(distributed: Any, scheduler: str, workers: int | None, timeout: floa
             cluster.close()
         return
     address = scheduler if "://" in scheduler else f"tcp://{scheduler}"
+    from distributed.comm import parse_address
+    from distributed.comm.registry import get_backend
+
+    try:
+        # Checked first: a Client that fails on a bad address hangs 20 s in its __del__.
+        get_backend(parse_address(address)[0])
+    except ValueError as exc:
+        raise DaskError(f"bad Dask scheduler address {scheduler!r}: {_one_line(exc)}") from None
     try:
         client = distributed.Client(address, timeout=timeout, set_as_default=False)
     except (OSError, TimeoutError) as exc:
@@ -119,8 +127,6 @@ def _client(distributed: Any, scheduler: str, workers: int | None, timeout: floa
             f"cannot reach the Dask scheduler at {address} within {timeout:g} s "
             f"({type(exc).__name__}); is `dask scheduler` running there?"
         ) from None
-    except ValueError as exc:  # a malformed address
-        raise DaskError(f"bad Dask scheduler address {scheduler!r}: {_one_line(exc)}") from None
     with client:
         yield client
 

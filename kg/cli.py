@@ -412,11 +412,12 @@ def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
     import os
 
     from kg.export import export_store
+    from kg.graphio import GraphFileError
     from kg.store import StoreError, open_store
 
     try:
         export_store(open_store(store, read_only=True), fmt, output)
-    except StoreError as exc:
+    except (StoreError, GraphFileError) as exc:
         raise fail(str(exc)) from None
     except BrokenPipeError:
         raise fail("-: output closed before the export was written") from None

@@ -29,9 +29,14 @@ def cluster():
     """Two single-threaded worker processes; a task that kills its worker fails at once."""
     import dask
 
-    # Production keeps Dask's default retries; here one death is enough to fail the task fast.
+    # Production keeps Dask's default retries; here one death fails the task at once. With
+    # saturation 1.0 a worker holds only the task it runs, so its death fails no other batch.
+    config = {
+        "distributed.scheduler.allowed-failures": 0,
+        "distributed.scheduler.worker-saturation": 1.0,
+    }
     with (
-        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        dask.config.set(config),
         distributed.LocalCluster(
             n_workers=2,
             threads_per_worker=1,
@@ -41,6 +46,18 @@ def cluster():
         ) as local,
     ):
         yield local
+
+
+@pytest.fixture
+def both_workers(cluster):
+    """The cluster once both workers are up (after a kill test the nanny restarts one).
+
+    With one worker up every batch lands on it, and a worker's death also fails the batches
+    waiting on it: a kill test needs the two workers to know which batch fails.
+    """
+    with distributed.Client(cluster, set_as_default=False) as client:
+        client.wait_for_workers(2, timeout=60)
+    return cluster
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +114,37 @@ def test_task_error_is_one_line(cluster, articles) -> None:
     assert "batch 0 (articles 1-2" in message and "ValueError: bad batch second line" in message
 
 
+def _triples(path) -> set:
+    from rdflib import Graph
+
+    return set(Graph().parse(path))
+
+
+@pytest.fixture(scope="module")
+def one_process_ttl(kg, tmp_path_factory):
+    out = tmp_path_factory.mktemp("one") / "y.ttl"
+    proc = kg("build", SEEDS, "-o", out, "-q")
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def test_cli_dask_local_writes_the_same_graph(kg, tmp_path, one_process_ttl) -> None:
+    proc = kg("build", SEEDS, "--dask", "local", "-o", tmp_path / "x.ttl", "-q")
+    assert proc.returncode == 0, proc.stderr
+    assert _triples(tmp_path / "x.ttl") == _triples(one_process_ttl)
+
+
+def test_cli_dask_errors_are_one_line(kg, tmp_path) -> None:
+    proc = kg("build", SEEDS, "--dask", "local", "--jobs", "2", "-o", tmp_path / "x.ttl")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1
+    assert "--jobs or --dask" in proc.stderr
+    # A malformed address fails at once (an unreachable one waits for the connect timeout).
+    proc = kg("build", SEEDS, "--dask", "nosuchproto://127.0.0.1:1", "-o", tmp_path / "x.ttl")
+    assert proc.returncode == 1 and proc.stderr.count("\n") == 1, proc.stderr
+    assert proc.stderr.startswith("error: ") and "Dask scheduler" in proc.stderr
+    assert not (tmp_path / "x.ttl").exists()
+
+
 def _die_on(article_id, batch):
     """Runs on a worker: kill the worker process on the batch holding ``article_id``."""
     if any(a.id == article_id for a in batch):
@@ -104,13 +152,49 @@ def _die_on(article_id, batch):
     return _extract_batch(batch)
 
 
-def test_killed_worker_keeps_earlier_batches(cluster, articles, one_process) -> None:
+def test_killed_worker_keeps_earlier_batches(both_workers, articles, one_process) -> None:
     task = functools.partial(_die_on, articles[BATCH].id)  # the first article of batch 1
     received = []
     with pytest.raises(DaskError) as info:
-        for result in extract_dask(articles, cluster.scheduler_address, BATCH, task=task):
+        for result in extract_dask(articles, both_workers.scheduler_address, BATCH, task=task):
             received.append(result)
     message = str(info.value)
     assert "\n" not in message
     assert "died running batch 1" in message and "resume" in message
     assert received == one_process[:BATCH]  # batch 0 was delivered before the failure
+
+
+def test_store_build_killed_then_resumed(both_workers, articles, monkeypatch, tmp_path):
+    """A worker dies on batch 1 of a store build: batch 0 stays stored, a re-run completes it.
+
+    The oracle is the same store build interrupted at the same article without Dask (a resumed
+    build need not equal a one-shot build: entities already stored keep their labels).
+    """
+    import kg.build
+    import kg.distributed
+    from kg.store import open_store, read_index, store_graph
+
+    monkeypatch.setattr(kg.build, "BATCH_SIZE", BATCH)
+    monkeypatch.setattr(kg.build, "STORE_COMMIT", 1)  # commit every article as it arrives
+    first = {a.id for a in articles[:BATCH]}
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            kg.distributed, "_extract_batch", functools.partial(_die_on, articles[BATCH].id)
+        )
+        with pytest.raises(DaskError, match="died running batch 1"):
+            kg.build.build([str(SEEDS)], store=tmp_path / "a", dask=both_workers.scheduler_address)
+    assert read_index(open_store(tmp_path / "a", read_only=True)).ids == first
+    resumed = kg.build.build(
+        [str(SEEDS)], store=tmp_path / "a", dask=both_workers.scheduler_address
+    )
+    assert (resumed.skipped, resumed.added) == (BATCH, len(articles) - BATCH)
+
+    def stop_at_batch_1(result) -> None:
+        if result.article.id not in first:
+            raise KeyboardInterrupt  # like Ctrl-C: the article in hand is not committed
+
+    with pytest.raises(KeyboardInterrupt):
+        kg.build.build([str(SEEDS)], store=tmp_path / "b", on_article=stop_at_batch_1)
+    assert read_index(open_store(tmp_path / "b", read_only=True)).ids == first
+    kg.build.build([str(SEEDS)], store=tmp_path / "b")
+    assert set(store_graph(tmp_path / "a")) == set(store_graph(tmp_path / "b"))

@@ -28,6 +28,13 @@ that is killed after ``--timeout`` seconds (reported as ``>T``). The row counts 
 engines are compared; a mismatch is flagged with ``!``. Finally whole ``kg query`` commands
 are timed (wall clock: interpreter start, imports, loading, query, CSV output).
 
+The engine ``store`` (``--engines store``, in the default list) is the on-disk store of
+``kg build --store``: the graph file is split into the store's layout by
+:func:`load_into_store` (facts in the default graph, each article node and its evidence nodes
+in the article's named graph, the ontology in its own graph), loaded into a fresh store
+directory (the time reported as "load" for it), reopened read-only with
+``kg.query.load_store`` and queried with the default graph as the union of all graphs.
+
 Also reported: the time to copy an in-memory rdflib graph into an Oxigraph store
 (``kg.query.to_oxigraph``: what ``run_query(graph)`` does with an rdflib graph from Python).
 
@@ -46,6 +53,7 @@ import math
 import multiprocessing
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -57,7 +65,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from kg.query import load_graph, run_query, saved_queries, to_oxigraph  # noqa: E402
+from kg.query import (  # noqa: E402
+    load_graph,
+    load_store,
+    run_query,
+    saved_queries,
+    to_oxigraph,
+)
 
 HUBS = [
     ("United_States", "United States", "Country", ["US", "Washington", "America"], "US"),
@@ -330,6 +344,47 @@ def _weighted(rng: random.Random, choices: list[tuple[str, float]]) -> str:
     return choices[-1][0]
 
 
+def load_into_store(path: Path, directory: Path) -> int:
+    """Load a geokg Turtle graph into a new store at ``directory`` with the store's layout.
+
+    Facts (relation triples, entity descriptions) go to the default graph; an article node's
+    triples and those of the evidence nodes that point to it (``geo:article``) go to the
+    article's named graph. Two passes over the file: the first finds each evidence node's
+    article. Returns the number of quads loaded (the ontology not counted).
+    """
+    import pyoxigraph as ox
+
+    from kg.store import open_store
+
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    article_class = ox.NamedNode("https://w3id.org/geokg/ontology#Article")
+    article_of = ox.NamedNode("https://w3id.org/geokg/ontology#article")
+    home: dict = {}
+    for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE):
+        if t.predicate == article_of:
+            home[t.subject] = t.object
+        elif t.predicate == rdf_type and t.object == article_class:
+            home[t.subject] = t.subject
+    default = ox.DefaultGraph()
+    quads = (
+        ox.Quad(t.subject, t.predicate, t.object, home.get(t.subject, default))
+        for t in ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    )
+    store = open_store(directory, create=True)
+    n = 0
+
+    def counted():
+        nonlocal n
+        for q in quads:
+            n += 1
+            yield q
+
+    store.bulk_extend(counted())
+    store.flush()
+    del store  # release the write lock: the store is then opened read-only
+    return n
+
+
 def build_seed_graph(folder: Path) -> Path:
     """Build the seed graph with the real pipeline and write it to ``folder/seed.ttl``."""
     from kg.build import build
@@ -355,6 +410,11 @@ def _rows(result) -> int:
     return len(list(result)) if result.type == "SELECT" else 1
 
 
+def _run_engine(engine: str) -> str:
+    """The run_query engine of a benchmark engine (a store is queried with Oxigraph)."""
+    return "oxigraph" if engine == "store" else engine
+
+
 def _child(conn, graph, name, params, repeat, engine) -> None:
     try:
         run = lambda: _rows(run_query(graph, name, params, engine=engine))  # noqa: E731
@@ -366,6 +426,7 @@ def _child(conn, graph, name, params, repeat, engine) -> None:
 
 def time_query(graph, name: str, params: dict, *, engine: str, repeat: int, timeout: float | None):
     """(seconds, rows) for one saved query; in a forked child when ``timeout`` is set."""
+    engine = _run_engine(engine)
     if timeout is None:
         return _timed(lambda: _rows(run_query(graph, name, params, engine=engine)), repeat)
     ctx = multiprocessing.get_context("fork")
@@ -397,7 +458,12 @@ def main() -> None:
     )
     ap.add_argument("--entities", type=int, default=5000, help="synthetic entities")
     ap.add_argument("--seed", type=int, default=7, help="RNG seed of the synthetic graph")
-    ap.add_argument("--engines", nargs="+", default=["rdflib", "oxigraph"])
+    ap.add_argument(
+        "--engines",
+        nargs="+",
+        default=["rdflib", "oxigraph", "store"],
+        help="rdflib, oxigraph (graph file in memory), store (on-disk store, union graph)",
+    )
     ap.add_argument("--entity", default="United States", help="--param entity for the 1M graph")
     ap.add_argument("--other", default="Russia", help="--param other for the 1M graph")
     ap.add_argument("--repeat", type=int, default=3, help="runs per query; the best is kept")
@@ -447,7 +513,11 @@ def main() -> None:
         for engine in args.engines:
             gc.collect()
             t = time.perf_counter()
-            graph = load_graph(path, engine=engine)
+            if engine == "store":
+                load_into_store(path, folder / f"{gname}-store")
+                graph = load_store(folder / f"{gname}-store")
+            else:
+                graph = load_graph(path, engine=engine)
             loads[gname, engine] = (time.perf_counter() - t, len(graph))
             print(
                 f"{gname} {engine}: loaded {len(graph):,} triples in "
@@ -458,7 +528,7 @@ def main() -> None:
                 if which not in params:
                     continue
                 p = {k: params[which][k] for k in q.params}
-                timeout = args.timeout if engine == "rdflib" else None
+                timeout = args.timeout if engine == "rdflib" else None  # store: Oxigraph
                 repeat = args.rdflib_repeat if engine == "rdflib" else args.repeat
                 results[gname, engine, case] = time_query(
                     graph, q.name, p, engine=engine, repeat=repeat, timeout=timeout
@@ -483,17 +553,21 @@ def main() -> None:
     if args.keep:
         print(f"kept {folder}", file=sys.stderr)
     else:
-        for p in folder.iterdir():
-            p.unlink()
-        os.rmdir(folder)
+        shutil.rmtree(folder)
 
 
 def _time_cli(graphs, args) -> list[str]:
     """Wall clock of whole ``kg query`` commands: start-up, imports, loading, query, output."""
     lines = []
-    for gname, path, params in graphs:
+    stores = [
+        (f"--store {gname}-store", ["--store", str(path.parent / f"{gname}-store")], params)
+        for gname, path, params in graphs
+        if "store" in args.engines
+    ]
+    files = [(f"{gname}.ttl", [str(path)], params) for gname, path, params in graphs]
+    for gname, source, params in files + stores:
         for name in ("most-connected", "relations-of"):
-            argv = [sys.executable, "-m", "kg", "query", str(path), name, "--format", "csv"]
+            argv = [sys.executable, "-m", "kg", "query", *source, name, "--format", "csv"]
             if name == "relations-of":
                 argv += ["--param", f"entity={params['hub']['entity']}"]
             t = time.perf_counter()
@@ -502,7 +576,7 @@ def _time_cli(graphs, args) -> list[str]:
             status = "" if done.returncode == 0 else f" (exit {done.returncode})"
             rows = max(0, len(done.stdout.splitlines()) - 1)
             lines.append(
-                f"CLI `kg query {gname}.ttl {name}` (auto engine): {seconds:.2f}s wall clock, "
+                f"CLI `kg query {gname} {name}` (auto engine): {seconds:.2f}s wall clock, "
                 f"{rows} rows{status}"
             )
     return lines
@@ -514,22 +588,23 @@ def _print_table(args, graphs, cases, results, loads, typical) -> None:
 
     engines = args.engines
     table = Table(
-        title=f"kg query latency (best of {args.repeat} on Oxigraph, {args.rdflib_repeat} on "
-        f"rdflib); synthetic parameters: hub entity={args.entity!r}, other={args.other!r}; "
+        title=f"kg query latency (best of {args.repeat} on Oxigraph and the store, "
+        f"{args.rdflib_repeat} on rdflib; a shared CPU: noisy); synthetic parameters: "
+        f"hub entity={args.entity!r}, other={args.other!r}; "
         f"typical entity={typical[0]!r}, other={typical[1]!r}"
     )
     table.add_column("query")
     for gname, _path, _params in graphs:
         for engine in engines:
             table.add_column(f"{gname}\n{engine}", justify="right")
-        if len(engines) == 2:
+        if len(engines) >= 2:
             table.add_column(f"{gname}\nrows", justify="right")
-    row = ["load file (+ontology)"]
+    row = ["load file (+ontology; store: split + load into a new store)"]
     for gname, _path, _params in graphs:
         for engine in engines:
             sec, n = loads[gname, engine]
             row.append(fmt_seconds(sec, None))
-        if len(engines) == 2:
+        if len(engines) >= 2:
             row.append(f"{loads[gname, engines[0]][1]:,} triples")
     table.add_row(*row)
     for case, _q, _which in cases:
@@ -544,7 +619,7 @@ def _print_table(args, graphs, cases, results, loads, typical) -> None:
                 row.append(fmt_seconds(sec, args.timeout))
                 if rows is not None:
                     counts.append(rows)
-            if len(engines) == 2:
+            if len(engines) >= 2:
                 same = len(set(map(str, counts))) <= 1
                 row.append(("" if same else "! ") + " / ".join(map(str, counts)))
         table.add_row(*row)

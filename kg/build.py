@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -129,17 +131,36 @@ def _batches(articles: Iterable[Article], size: int) -> Iterator[list[Article]]:
         yield batch
 
 
+class BuildError(Exception):
+    """A build that could not finish (a worker process died); the message is one line."""
+
+
 def extract_parallel(
-    articles: Iterable[Article], jobs: int, batch_size: int = BATCH_SIZE
+    articles: Iterable[Article], jobs: int, batch_size: int | None = None
 ) -> Iterator[ArticleResult]:
-    """Like :func:`extract` over ``jobs`` processes; results come back in input order."""
+    """Like :func:`extract` over ``jobs`` processes; results come back in input order.
+
+    Raises BuildError when a worker process dies (killed, or out of memory).
+    """
+    size = batch_size or BATCH_SIZE
     if jobs <= 1:
-        yield from extract(articles, batch_size)
+        yield from extract(articles, size)
         return
     # Each worker loads the model once (load_pipeline is cached per process).
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        for batch in pool.map(_extract_batch, _batches(articles, batch_size)):
-            yield from batch
+    try:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            for batch in pool.map(_extract_batch, _batches(articles, size)):
+                yield from batch
+    except BrokenProcessPool:
+        raise BuildError("a worker process died (killed, or out of memory?)") from None
+
+
+def _is_extraction_failure(exc: Exception) -> bool:
+    """A failure of the workers (local or Dask), as opposed to a bug or a store error."""
+    if isinstance(exc, BuildError):
+        return True
+    distributed = sys.modules.get("kg.distributed")  # imported only by Dask builds
+    return distributed is not None and isinstance(exc, distributed.DaskError)
 
 
 def build(
@@ -242,11 +263,24 @@ def _build_into_store(
         result.replaced += len(replace_ids)
         pending.clear()
 
-    for res in _extract(articles, jobs, dask):
-        pending.append(res)
-        _count(result, res, on_article)
-        if len(pending) >= STORE_COMMIT:
+    committed = 0
+    try:
+        for res in _extract(articles, jobs, dask):
+            pending.append(res)
+            _count(result, res, on_article)
+            if len(pending) >= STORE_COMMIT:
+                committed += len(pending)
+                commit()
+    except Exception as exc:  # a worker or the cluster failed: keep every finished article
+        if not _is_extraction_failure(exc):
+            raise
+        committed += len(pending)
+        if pending:
             commit()
+        raise type(exc)(
+            f"{exc}; the {committed} articles finished before it are in the store: "
+            "run the same build again to resume"
+        ) from None
     if pending:
         commit()
     if result.replaced:

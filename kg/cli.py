@@ -173,6 +173,7 @@ def build(
 
     from rich.markup import escape
 
+    from kg.build import BuildError
     from kg.distributed import DaskError
     from kg.store import StoreError
 
@@ -180,7 +181,7 @@ def build(
         result = run_build(
             inputs, jobs=jobs, max_bytes=max_bytes, on_article=tick, store=store, dask=dask
         )
-    except StoreError as exc:
+    except (StoreError, BuildError) as exc:
         raise fail(str(exc)) from None
     except DaskError as exc:  # its messages hold [brackets] ("geokg[cluster]"): not markup
         raise fail(escape(str(exc))) from None

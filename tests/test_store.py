@@ -264,3 +264,33 @@ def test_cli_build_store_twice(kg, tmp_path: Path) -> None:
     again = kg("build", SEED_FILES[0], "--store", path)
     assert again.returncode == 0, again.stderr
     assert "0 articles added" in again.stdout and "1 already stored" in again.stdout
+
+
+def _die_on_third_article(articles):
+    """A worker task that kills its process when it meets the third seed (test only)."""
+    if any(a.path.endswith(SEED_FILES[2].name) for a in articles):
+        import os
+
+        os._exit(1)
+    return list(kg.build.extract(articles))
+
+
+def test_a_worker_that_dies_keeps_finished_articles_and_the_build_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, full_graph: Graph
+) -> None:
+    path = tmp_path / "kgdb"
+    monkeypatch.setattr(kg.build, "BATCH_SIZE", 1)
+    monkeypatch.setattr(kg.build, "STORE_COMMIT", 1)
+    # Workers are forked, so they run the patched task function.
+    monkeypatch.setattr(kg.build, "_extract_batch", _die_on_third_article)
+    with pytest.raises(kg.build.BuildError, match=r"worker process died.*run the same build"):
+        build([str(SEEDS)], store=path, jobs=2)
+    stored = read_index(open_store(path, read_only=True)).ids
+    assert stored and SEED_FILES[2].stem not in stored
+    assert len(stored) <= 2
+    monkeypatch.undo()
+    resumed = build([str(SEEDS)], store=path)
+    assert resumed.skipped == len(stored)
+    graph = store_graph(path)
+    assert facts(graph) == facts(full_graph)
+    assert nodes(graph, GEO.Evidence) == nodes(full_graph, GEO.Evidence)

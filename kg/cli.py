@@ -118,7 +118,7 @@ def build(
             "--dask",
             metavar="SCHEDULER",
             help="Run extraction on a Dask cluster: a scheduler address (tcp://host:8786) "
-            "or 'local' for a cluster of this machine's cores. Needs geokg[cluster].",
+            "or 'local' for a cluster of this machine's cores. Needs geokg\\[cluster].",
         ),
     ] = None,
     max_bytes: Annotated[

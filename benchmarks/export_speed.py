@@ -19,11 +19,18 @@ best wall-clock time is reported with the output size. ``graph_stats`` is timed 
 ``validate_graph`` (pyshacl) on the seed graph, and on the synthetic graph only with
 ``--validate-synthetic`` (it takes minutes at 1M triples).
 
+The synthetic graph is then written into a temporary on-disk store with the store layout
+(:func:`fill_store`: facts in the default graph, one named graph per article, as ``kg build
+--store`` writes) and :func:`kg.export.export_store` is timed from it (what ``kg export --store
+DIR`` runs): Turtle, N-Triples and TriG streamed from Oxigraph to a file, store opening
+included. ``--store-only`` skips the in-memory exports.
+
 Usage::
 
     .venv/bin/python benchmarks/export_speed.py                    # seed + 1M-triple graph
     .venv/bin/python benchmarks/export_speed.py --triples 100000   # quicker
     .venv/bin/python benchmarks/export_speed.py --json results.json
+    .venv/bin/python benchmarks/export_speed.py --no-seed-graph --store-only   # store export
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ import json
 import platform
 import random
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -111,6 +119,11 @@ def _entities(rng: random.Random, countries: int, orgs: int, people: int) -> dic
 
 def synthetic_graph(triples: int = 1_000_000, seed: int = 0) -> Graph:
     """A graph shaped like ``kg build`` output with roughly ``triples`` triples (seeded RNG)."""
+    return synthetic_builder(triples, seed).build()
+
+
+def synthetic_builder(triples: int = 1_000_000, seed: int = 0) -> GraphBuilder:
+    """The :class:`GraphBuilder` behind :func:`synthetic_graph` (it also gives store quads)."""
     rng = random.Random(seed)
     # ~265 triples per article in the seed graph: 15 sentences x ~13 evidence triples + the rest
     articles = max(1, round(triples / 265))
@@ -169,7 +182,7 @@ def synthetic_graph(triples: int = 1_000_000, seed: int = 0) -> Graph:
                 if ref is not None:
                     res.mentions.append((ref, ref.label))
         builder.add(res)
-    return builder.build()
+    return builder
 
 
 def best_time(fn: Callable[[], Any], repeat: int) -> tuple[float, float, Any]:
@@ -208,6 +221,41 @@ def measure(name: str, graph: Graph, repeat: int, validate: bool) -> dict[str, A
     return row
 
 
+def fill_store(builder: GraphBuilder, path: Path, batch: int = 100_000) -> int:
+    """Write the builder's triples into a new store at ``path`` with the store layout (facts in
+    the default graph, provenance in one named graph per article), as ``kg build --store``
+    does; returns the number of quads (the ontology graph not counted)."""
+    from kg.store import open_store, write_articles
+
+    store = open_store(path, create=True)
+    triples = builder.triples()
+    items = list(triples.items())
+    for start in range(0, len(items), batch):
+        write_articles(store, dict(items[start : start + batch]))
+    store.flush()
+    return len(items)
+
+
+def measure_store(path: Path, out_dir: Path, repeat: int) -> dict[str, Any]:
+    """Export from an on-disk store (:func:`kg.export.export_store`), read-only, to files."""
+    from kg.export import export_store
+    from kg.store import open_store
+
+    row: dict[str, Any] = {"graph": "store", "export": {}}
+    print(f"  {'':15} {'wall s':>16} {'cpu s':>9} {'output':>11}", flush=True)
+    for fmt in ("turtle", "nt", "trig"):
+        out = out_dir / f"export.{fmt}"
+
+        def run(fmt: str = fmt, out: Path = out) -> None:
+            export_store(open_store(path, read_only=True), fmt, out)
+
+        wall, cpu, _ = best_time(run, repeat)
+        size = out.stat().st_size
+        row["export"][fmt] = {"seconds": round(wall, 3), "cpu": round(cpu, 3), "bytes": size}
+        print(f"  store {fmt:9} {wall:16.3f} {cpu:9.3f} {size / 1e6:8.1f} MB", flush=True)
+    return row
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--triples", type=int, default=1_000_000, help="synthetic graph size")
@@ -218,6 +266,11 @@ def main(argv: list[str] | None = None) -> int:
         "--validate-synthetic", action="store_true", help="also validate the synthetic graph"
     )
     parser.add_argument("--json", type=Path, help="also write the results to this JSON file")
+    parser.add_argument(
+        "--store-only",
+        action="store_true",
+        help="only time export from an on-disk store of the synthetic graph (kg export --store)",
+    )
     args = parser.parse_args(argv)
 
     rows = []
@@ -229,9 +282,19 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure("seed", seed_graph, max(args.repeat, 3), validate=True))
     if args.triples > 0:
         started = time.perf_counter()
-        graph = synthetic_graph(args.triples, args.seed)
-        print(f"\n(synthetic graph generated in {time.perf_counter() - started:.1f} s)")
-        rows.append(measure("synthetic", graph, args.repeat, validate=args.validate_synthetic))
+        builder = synthetic_builder(args.triples, args.seed)
+        if not args.store_only:
+            graph = builder.build()
+            print(f"\n(synthetic graph generated in {time.perf_counter() - started:.1f} s)")
+            rows.append(measure("synthetic", graph, args.repeat, validate=args.validate_synthetic))
+            del graph
+        with tempfile.TemporaryDirectory(prefix="kg-export-speed-") as tmp:
+            started = time.perf_counter()
+            quads = fill_store(builder, Path(tmp) / "store")
+            print(f"\nstore: {quads:,} quads (loaded in {time.perf_counter() - started:.1f} s)")
+            row = measure_store(Path(tmp) / "store", Path(tmp), args.repeat)
+            row["triples"] = quads
+            rows.append(row)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2) + "\n", encoding="utf-8")
     return 0

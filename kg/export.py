@@ -32,10 +32,8 @@ import gc
 import hashlib
 import io
 import json
-import os
 import re
 import sys
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,7 +45,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from kg.graphio import check_writable, serialize
+from kg.graphio import serialize, write_atomic
 from kg.paths import data_file
 from kg.vocab import GEO, RELATIONS, SCHEMA, SYMMETRIC, bind_prefixes
 
@@ -775,16 +773,4 @@ def _write_output(output: str | Path | BinaryIO, write: Callable[[BinaryIO], obj
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
-    target = Path(output)
-    check_writable(target)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(output, write)

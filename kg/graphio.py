@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from rdflib import Dataset, Graph
 
@@ -71,14 +73,17 @@ def check_writable(path: str | Path) -> None:
         raise GraphFileError(f"{path}: permission denied")
 
 
-def write_bytes_atomic(path: str | Path, data: bytes) -> None:
-    """Write to a temp file beside ``path``, then rename: readers never see a partial file."""
+def write_atomic(path: str | Path, write: Callable[[BinaryIO], object]) -> None:
+    """Call ``write(fh)`` on a temp file beside ``path``, then rename it onto ``path``.
+
+    Readers never see a partial file, and a failed write leaves the old file as it was.
+    """
     target = Path(path)
     check_writable(target)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o644)
@@ -86,6 +91,11 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_bytes_atomic(path: str | Path, data: bytes) -> None:
+    """Write ``data`` to a temp file beside ``path``, then rename: see :func:`write_atomic`."""
+    write_atomic(path, lambda fh: fh.write(data))
 
 
 def write_graph(graph: Graph, path: str | Path, fmt: str | None = None) -> str:

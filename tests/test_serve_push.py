@@ -498,34 +498,32 @@ def test_push_500_is_one_line(fake_endpoint, seed_graph):
 def test_push_failure_midway_says_how_many_were_sent(seed_graph):
     from kg.push import PushError, plan_graphs, push_graphs, source_triples
 
-    # A server that accepts two PUTs and then is gone: the third fails to connect.
-    class TwoThenStop(BaseHTTPRequestHandler):
+    # A server that accepts two PUTs and then fails every later one (deterministic: a server
+    # that closes its port races with the client's next connection).
+    class TwoThenFail(BaseHTTPRequestHandler):
         def do_PUT(self):
             self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            self.send_response(204)
-            self.end_headers()
             self.server.count += 1
+            self.send_response(204 if self.server.count <= 2 else 500)
+            self.end_headers()
 
         def log_message(self, *args):
             pass
 
     payloads = plan_graphs(source_triples(seed_graph), "article")
-    server = ThreadingHTTPServer(("127.0.0.1", 0), TwoThenStop)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), TwoThenFail)
     server.count = 0
     url = f"http://127.0.0.1:{server.server_address[1]}/store"
-
-    def serve_two():  # two answers, then the port is closed
-        server.handle_request()
-        server.handle_request()
-        server.server_close()
-
-    thread = threading.Thread(target=serve_two, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    with pytest.raises(PushError) as info:
-        push_graphs(url, payloads, timeout=5)
-    thread.join(5)
+    try:
+        with pytest.raises(PushError) as info:
+            push_graphs(url, payloads, timeout=5)
+    finally:
+        server.shutdown()
+        server.server_close()
     message = str(info.value)
-    assert "cannot connect" in message
+    assert "HTTP 500" in message
     assert f"2 of {len(payloads)} graphs were sent before" in message
     assert "\n" not in message
 

@@ -62,6 +62,30 @@ def nlp():
 
 
 @pytest.fixture(scope="session")
+def seed_graph():
+    """The graph of the five seed articles, built once per test session (do not modify it)."""
+    from kg.build import build
+
+    graph = build([str(SEEDS)]).graph
+    assert len(graph) > 100, "the seed build produced an almost empty graph"
+    return graph
+
+
+@pytest.fixture(scope="session")
+def seed_store(tmp_path_factory) -> Path:
+    """The seeds built into an on-disk store by ``build(store=...)``, once per session.
+
+    Tests read it (open it read-only); a test that writes must work on a copy.
+    """
+    from kg.build import build
+
+    path = tmp_path_factory.mktemp("seed-store") / "kgdb"
+    result = build([str(SEEDS)], store=path)
+    assert result.added == sum(1 for p in SEEDS.iterdir() if p.is_file())
+    return path
+
+
+@pytest.fixture(scope="session")
 def kg() -> KgRunner:
     """``kg(*args, cwd=..., env=...)`` runs the CLI in a subprocess."""
     return run_kg

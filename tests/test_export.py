@@ -40,15 +40,6 @@ MARKUP = '<script>alert("x")</script> & ]]> <!-- --> <![CDATA[ x ]]> =HYPERLINK(
 
 
 @pytest.fixture(scope="module")
-def seed_graph() -> Graph:
-    from kg.build import build
-
-    graph = build([str(SEEDS)]).graph
-    assert len(graph) > 100, "the seed build produced an almost empty graph"
-    return graph
-
-
-@pytest.fixture(scope="module")
 def seed_file(seed_graph: Graph, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("export") / "graph.ttl"
     write_graph(seed_graph, path)

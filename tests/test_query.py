@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef, Variable
 
-from kg.build import build
 from kg.graphio import GraphFileError, write_graph
 from kg.paths import data_file
 from kg.query import (
@@ -63,11 +62,6 @@ SEED_PARAMS = {
     "between": {"entity": "NATO", "other": "South Korea"},
     "neighbours": {"entity": "Japan"},
 }
-
-
-@pytest.fixture(scope="module")
-def seed_graph() -> Graph:
-    return build([str(SEEDS)]).graph
 
 
 @pytest.fixture(scope="module")

@@ -12,40 +12,16 @@ from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
-from rdflib import RDF, Graph
+from rdflib import RDF
 from test_query import SEED_PARAMS, rows
 
-from kg.build import build
 from kg.graphio import write_graph
-from kg.query import _OxTerms, load_graph, load_store, run_query, saved_queries
+from kg.query import load_graph, load_store, run_query, saved_queries
 from kg.store import ONTOLOGY_GRAPH, StoreError, open_store
 from kg.vocab import GEO
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 RETURNED_ROWS: set[str] = set()  # saved queries that gave rows on the seed graph
-
-
-def store_quads(graph: Graph) -> list[ox.Quad]:
-    """The graph's triples placed as a store holds them: provenance in its article's graph."""
-    articles = set(graph.subjects(RDF.type, GEO.Article))
-    home = {ev: art for ev, art in graph.subject_objects(GEO.article)}
-    home.update({a: a for a in articles})
-    quads = []
-    for s, p, o in graph:
-        name = home.get(s)
-        quads.append(
-            ox.Quad(_ox(s), _ox(p), _ox(o), ox.NamedNode(str(name)) if name else ox.DefaultGraph())
-        )
-    return quads
-
-
-def _ox(term):
-    return _OxTerms.to_ox(term)
-
-
-@pytest.fixture(scope="module")
-def seed_graph() -> Graph:
-    return build([str(SEEDS)]).graph
 
 
 @pytest.fixture(scope="module")
@@ -56,13 +32,8 @@ def graph_file(seed_graph, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store_dir(seed_graph, tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("qstore") / "st"
-    store = open_store(path, create=True)
-    store.extend(store_quads(seed_graph))
-    store.flush()
-    del store  # releases the write lock: readers open it read-only
-    return path
+def store_dir(seed_store: Path) -> Path:
+    return seed_store  # built by build(store=...), as kg build --store does
 
 
 def test_the_store_has_the_layout(store_dir, seed_graph):

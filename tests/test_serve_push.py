@@ -56,16 +56,6 @@ def seed_graph(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def seed_store(tmp_path_factory, seed_graph) -> Path:
-    """The seeds built into an on-disk store (the layout `kg build --store` writes)."""
-    from kg.build import build
-
-    path = tmp_path_factory.mktemp("store") / "st"
-    build([str(SEEDS)], store=path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def served(seed_graph):
     """`kg serve`'s server on the seed graph, on a free loopback port."""
     with start_server(seed_graph, port=0) as handle:

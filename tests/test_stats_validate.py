@@ -31,13 +31,6 @@ MARKUP = "[bold red]Evil[/] <b>x</b> \x1b[2J"
 
 
 @pytest.fixture(scope="module")
-def seed_graph() -> Graph:
-    from kg.build import build
-
-    return build([str(SEEDS)]).graph
-
-
-@pytest.fixture(scope="module")
 def seed_file(seed_graph: Graph, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("stats") / "graph.ttl"
     write_graph(seed_graph, path)

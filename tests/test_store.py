@@ -37,14 +37,6 @@ def full_graph() -> Graph:
     return build([str(SEEDS)]).graph
 
 
-@pytest.fixture(scope="module")
-def seed_store(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("store") / "kgdb"
-    result = build([str(SEEDS)], store=path)
-    assert result.added == len(SEED_FILES)
-    return path
-
-
 def facts(graph: Graph) -> set[tuple]:
     return {t for name in RELATIONS for t in graph.triples((None, GEO[name], None))}
 

@@ -26,15 +26,6 @@ QUAD_FORMATS = ("trig", "nq")
 
 
 @pytest.fixture(scope="module")
-def seed_graph() -> Graph:
-    from kg.build import build
-
-    graph = build([str(SEEDS)]).graph
-    assert len(graph) > 100, "the seed build produced an almost empty graph"
-    return graph
-
-
-@pytest.fixture(scope="module")
 def seed_file(seed_graph: Graph, tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("graph") / "graph.ttl"
     write_graph(seed_graph, path)
@@ -42,13 +33,8 @@ def seed_file(seed_graph: Graph, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def store_dir(seed_graph: Graph, tmp_path_factory) -> Path:
-    from kg.build import build
-
-    path = tmp_path_factory.mktemp("store") / "st"
-    result = build([str(SEEDS)], store=path)
-    assert result.articles, "nothing was stored"
-    return path
+def store_dir(seed_store: Path) -> Path:
+    return seed_store
 
 
 def triples_of(data: bytes, fmt: str) -> set:

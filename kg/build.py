@@ -247,7 +247,8 @@ def _build_into_store(
         return True
 
     articles = read_articles(inputs, problems, max_bytes, admit=admit)
-    articles = _store_ids(articles, index.ids, changed)
+    replacing: set[str] = set()  # ids of stored articles this run replaces
+    articles = _store_ids(articles, index.ids, changed, replacing)
     pending: list[ArticleResult] = []
 
     def commit() -> None:
@@ -255,7 +256,7 @@ def _build_into_store(
         for res in pending:
             builder.add(res)
         triples = builder.triples()
-        replace_ids = [r.article.id for r in pending if r.article.path in changed]
+        replace_ids = [r.article.id for r in pending if r.article.id in replacing]
         kgstore.write_articles(db, triples, replace=replace_ids, renames=builder.renames)
         for key in builder.renames:
             index.entities.pop(key, None)
@@ -312,12 +313,19 @@ def _described(triples, known) -> dict[str, EntityRef]:
 
 
 def _store_ids(
-    articles: Iterable[Article], taken: set[str], changed: dict[str, str]
+    articles: Iterable[Article], taken: set[str], changed: dict[str, str], replacing: set[str]
 ) -> Iterator[Article]:
-    """Article ids for a store: a changed input keeps its stored id, a new one gets a free id."""
+    """Article ids for a store: a new version of a stored article keeps its id, others get a
+    free one.
+
+    A new version is an input from the same path that gets the same id as the stored article
+    (the same file edited). Standard input, or a JSON Lines line holding another article,
+    is a new article. The ids being replaced are added to ``replacing``.
+    """
     for a in _unique_ids(articles):
-        if a.path in changed:
-            yield replace(a, id=changed[a.path])
+        if changed.get(a.path) == a.id and a.id not in replacing:
+            replacing.add(a.id)
+            yield a
             continue
         art_id, n = a.id, 1
         while art_id in taken:

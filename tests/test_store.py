@@ -7,10 +7,12 @@ exactly the same triples (the default graph plus the article graphs), however ma
 from __future__ import annotations
 
 import shutil
+import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
+from conftest import kg_command, kg_env
 from rdflib import RDF, RDFS, SKOS, Graph, Literal
 
 import kg.build
@@ -286,3 +288,23 @@ def test_a_worker_that_dies_keeps_finished_articles_and_the_build_resumes(
     graph = store_graph(path)
     assert facts(graph) == facts(full_graph)
     assert nodes(graph, GEO.Evidence) == nodes(full_graph, GEO.Evidence)
+
+
+def test_stdin_articles_are_new_articles_not_new_versions(kg, tmp_path: Path) -> None:
+    # Every stdin article has the path "-": a second one must not replace the first.
+    path = tmp_path / "kgdb"
+    for seed in SEED_FILES[:2]:
+        proc = subprocess.run(
+            kg_command("build", "-", "--store", path, "-q"),
+            input=seed.read_text(encoding="utf-8"),
+            env=kg_env(),
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            timeout=180,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+    index = read_index(open_store(path, read_only=True))
+    assert len(index.ids) == 2
+    assert all(art_id.startswith("stdin-") for art_id in index.ids)

@@ -79,6 +79,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 
+from throughput import busy_cpu_seconds  # noqa: E402  (after the path set-up)
+
 MIN_WORDS = 6  # shorter "sentences" are headings, captions or fragments
 MILLION = 1_000_000
 TARGETS = {
@@ -170,16 +172,6 @@ class Run:
     log: str = ""
 
 
-def _busy_cpu_seconds() -> float | None:
-    """CPU seconds all programs have used since boot (``/proc/stat``), or None off Linux."""
-    try:
-        with open("/proc/stat") as handle:
-            fields = [int(x) for x in handle.readline().split()[1:9]]
-    except (OSError, ValueError):
-        return None
-    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
-
-
 def _tree_rss(proc) -> int:
     """Summed RSS (bytes) of a process and all its descendants; vanished ones count 0."""
     import psutil
@@ -203,7 +195,7 @@ def measure(label: str, argv: list[str], log: Path, cwd: Path) -> Run:
     peak = 0
     done = threading.Event()
     with log.open("w") as out:
-        busy0 = _busy_cpu_seconds()
+        busy0 = busy_cpu_seconds()
         t0 = time.perf_counter()
         child = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
         proc = psutil.Process(child.pid)
@@ -218,7 +210,7 @@ def measure(label: str, argv: list[str], log: Path, cwd: Path) -> Run:
         sampler.start()
         _, status, usage = os.wait4(child.pid, 0)
         run.seconds = time.perf_counter() - t0
-        busy1 = _busy_cpu_seconds()
+        busy1 = busy_cpu_seconds()
         done.set()
         sampler.join()
         child.returncode = run.code = os.waitstatus_to_exitcode(status)

@@ -238,7 +238,7 @@ class Run:
         return best["words"] / best["cpu"] if best["cpu"] else 0.0
 
 
-def _busy_cpu_seconds() -> float | None:
+def busy_cpu_seconds() -> float | None:
     """CPU seconds all programs have used since boot (``/proc/stat``), or None off Linux."""
     try:
         with open("/proc/stat") as handle:
@@ -254,9 +254,9 @@ def wait_for_idle(limit: float, quiet: float = 0.25) -> float | None:
     deadline = time.monotonic() + limit
     load = None
     while True:
-        before = _busy_cpu_seconds()
+        before = busy_cpu_seconds()
         time.sleep(2.0)
-        after = _busy_cpu_seconds()
+        after = busy_cpu_seconds()
         if before is None or after is None:
             return None
         load = (after - before) / 2.0
@@ -285,12 +285,12 @@ def _run_child(cmd: list[str], log: Path, env: dict[str, str], cwd: Path) -> Chi
     """Run ``cmd`` and collect its resource usage (``wait4``: the process and its children)."""
     out_path = log.with_suffix(".out")
     with out_path.open("w") as out, log.open("w") as err:
-        busy0 = _busy_cpu_seconds()
+        busy0 = busy_cpu_seconds()
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=cwd)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
-        busy1 = _busy_cpu_seconds()
+        busy1 = busy_cpu_seconds()
         proc.returncode = os.waitstatus_to_exitcode(status)
     cpu = usage.ru_utime + usage.ru_stime
     others = None

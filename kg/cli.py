@@ -44,7 +44,8 @@ OptionalGraphFile = Annotated[
     Path | None,
     typer.Argument(
         metavar="GRAPH",
-        help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig); omit it with --store.",
+        help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, .nq); "
+        "omit it with --store.",
         show_default=False,
     ),
 ]
@@ -66,7 +67,7 @@ def _load_graph(graph: Path | None, store: Path | None, code: int = 1):
     from kg.graphio import GraphFileError, read_graph
     from kg.store import StoreError, store_graph
 
-    _graph_or_store(None if graph is None else str(graph), store)
+    _graph_or_store(graph, store)
     try:
         return read_graph(graph) if graph is not None else store_graph(store)  # type: ignore[arg-type]
     except (GraphFileError, StoreError) as exc:
@@ -326,7 +327,7 @@ def evaluate(
         graph, gold = None, graph
     if gold is None:
         raise fail("give the GOLD relations file (kg eval GRAPH GOLD -a ALIASES)", 2)
-    _graph_or_store(None if graph is None else str(graph), store)
+    _graph_or_store(graph, store)
     for path in (gold, aliases):
         if not path.is_file():
             raise fail(f"{path}: no such file")
@@ -386,7 +387,7 @@ def export_cmd(
         else:
             raise ExportError("give --format when writing to stdout (e.g. -f turtle)")
         check_writable(output)
-        _graph_or_store(None if graph is None else str(graph), store)
+        _graph_or_store(graph, store)
         if store is not None:
             _export_store(store, fmt, output, quiet)
             return
@@ -845,7 +846,7 @@ def _list_saved_queries(queries, out: Console) -> None:
         sys.stdout.write(f"{q.name:<{width}}  {q.description}\n")
 
 
-def _graph_or_store(graph: str | None, store: Path | None) -> None:
+def _graph_or_store(graph: object | None, store: Path | None) -> None:
     """Exactly one of GRAPH and --store: a one-line error otherwise."""
     if (graph is None) == (store is None):
         raise fail("give a GRAPH file or --store DIR (exactly one of them)", 2)
@@ -853,18 +854,8 @@ def _graph_or_store(graph: str | None, store: Path | None) -> None:
 
 @app.command("serve")
 def serve_cmd(
-    graph: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="GRAPH",
-            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, .nq).",
-            show_default=False,
-        ),
-    ] = None,
-    store: Annotated[
-        Path | None,
-        typer.Option("--store", metavar="DIR", help="Serve this store directory instead."),
-    ] = None,
+    graph: OptionalGraphFile = None,
+    store: StoreDir = None,
     host: Annotated[
         str, typer.Option(help="Address to listen on (loopback only unless you change it).")
     ] = "127.0.0.1",
@@ -929,14 +920,7 @@ def serve_cmd(
 
 @app.command("push")
 def push_cmd(
-    graph: Annotated[
-        str | None,
-        typer.Argument(
-            metavar="GRAPH",
-            help="Graph file written by `kg build` (.ttl, .nt, .jsonld, .trig, .nq).",
-            show_default=False,
-        ),
-    ] = None,
+    graph: OptionalGraphFile = None,
     endpoint: Annotated[
         str,
         typer.Option(
@@ -947,10 +931,7 @@ def push_cmd(
             show_default=False,
         ),
     ] = ...,
-    store: Annotated[
-        Path | None,
-        typer.Option("--store", metavar="DIR", help="Push this store directory instead."),
-    ] = None,
+    store: StoreDir = None,
     graphs: Annotated[
         str,
         typer.Option(

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from kg.arguments import STATE_OR_ORG, Arg, ArgumentFinder
+from kg.extract.arguments import STATE_OR_ORG, Arg, ArgumentFinder
 from kg.linking import COUNTRY, PERSON, Link
 from kg.records import Relation
-from kg.syntax import clause_of_prep
+from kg.extract.syntax import clause_of_prep
 
 
 @dataclass(frozen=True)

@@ -35,13 +35,13 @@ import numpy
 from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
-from kg.arguments import EVALUATIVE, STATE_OR_ORG, Arg, unique_args
+from kg.extract.arguments import EVALUATIVE, STATE_OR_ORG, Arg, unique_args
 from kg.gazetteer import Gazetteer, load_gazetteer
-from kg.lexicon import Lexicon, Trigger, load_lexicon
+from kg.extract.lexicon import Lexicon, Trigger, load_lexicon
 from kg.linking import PERSON, DocLinks
 from kg.records import EntityRef, EventRef, Relation
-from kg.roles import RoleFinder
-from kg.syntax import conj_chain
+from kg.extract.roles import RoleFinder
+from kg.extract.syntax import conj_chain
 from kg.vocab import SYMMETRIC
 
 # Prepositions that put a visit-like noun inside the clause of its agent ("said during a visit").

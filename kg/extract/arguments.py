@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from spacy.tokens import Doc, Span, Token
 
 from kg.gazetteer import Gazetteer
-from kg.lexicon import Lexicon
+from kg.extract.lexicon import Lexicon
 from kg.linking import COUNTRY, ORG_TYPES, PERSON, DocLinks, Link
 from kg.records import EntityRef, EventRef, Relation
-from kg.syntax import (
+from kg.extract.syntax import (
     clause_head,
     conj_chain,
     conj_chain_prep,

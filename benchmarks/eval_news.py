@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/eval_news.py                 # = make eval-news: all parts
     .venv/bin/python benchmarks/eval_news.py --part tune     # only the tuning part
     .venv/bin/python benchmarks/eval_news.py --misses        # also list misses and unexpected
-    .venv/bin/python benchmarks/eval_news.py --corpus ../shared/gold/news --corpus benchmarks/gold/news-extra
+    .venv/bin/python benchmarks/eval_news.py --corpus ../shared/gold/news --corpus MORE_NEWS
 
 Each corpus is a folder with ``articles/*.txt``, ``gold.tsv`` and ``aliases.tsv`` (the format of
 ``../shared/gold/news``). The articles of every corpus are built into one graph (one model load),

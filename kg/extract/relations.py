@@ -36,12 +36,12 @@ from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span, Token
 
 from kg.extract.arguments import EVALUATIVE, STATE_OR_ORG, Arg, unique_args
-from kg.gazetteer import Gazetteer, load_gazetteer
 from kg.extract.lexicon import Lexicon, Trigger, load_lexicon
-from kg.linking import PERSON, DocLinks
-from kg.records import EntityRef, EventRef, Relation
 from kg.extract.roles import RoleFinder
 from kg.extract.syntax import conj_chain
+from kg.gazetteer import Gazetteer, load_gazetteer
+from kg.linking import PERSON, DocLinks
+from kg.records import EntityRef, EventRef, Relation
 from kg.vocab import SYMMETRIC
 
 # Prepositions that put a visit-like noun inside the clause of its agent ("said during a visit").

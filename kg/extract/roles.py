@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from kg.extract.arguments import STATE_OR_ORG, Arg, ArgumentFinder
+from kg.extract.syntax import clause_of_prep
 from kg.linking import COUNTRY, PERSON, Link
 from kg.records import Relation
-from kg.extract.syntax import clause_of_prep
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ _COLUMNS = {
     "organizations.tsv": ("key", "name", "type", "aliases", "seats"),
     "titles.tsv": ("title", "role", "applies_to"),
     "generic_nouns.tsv": ("noun", "refers_to"),
+    "title_modifiers.tsv": ("word", "effect"),
 }
 _KEY_RE = re.compile(r"[A-Za-z0-9_\-]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
@@ -200,6 +201,9 @@ class Gazetteer:
         )
         self.media: frozenset[str] = frozenset()
         self.org_head_words: frozenset[str] = frozenset()
+        self.honorifics: frozenset[str] = frozenset()  # "mr", "sheikh", "dr"
+        self.name_particles: frozenset[str] = frozenset()  # "bin", "von", "da"
+        self.title_modifiers: dict[str, str] = {}  # "former" -> former, "caretaker" -> current
         # exact-case index for abbreviations; lower-case index for everything else, with the
         # stored form kept when it is a common word (to refuse an all-lower-case surface)
         self._exact: dict[str, list[Match]] = {}
@@ -444,12 +448,24 @@ def load_gazetteer() -> Gazetteer:
     """The package's gazetteer (``ontology/gazetteer``), read once and cached."""
     gazetteer = Gazetteer.from_directory(data_file("gazetteer"))
     gazetteer.media = _media_names(data_file("cleaning", "agencies.tsv"))
-    gazetteer.org_head_words = frozenset(
+    gazetteer.org_head_words = _word_list("org_head_words.txt")
+    gazetteer.honorifics = _word_list("honorifics.txt")
+    gazetteer.name_particles = _word_list("name_particles.txt")
+    gazetteer.title_modifiers = {
+        row["word"].lower(): row["effect"]
+        for row in _read_tsv(data_file("gazetteer", "title_modifiers.tsv"))
+    }
+    return gazetteer
+
+
+def _word_list(name: str) -> frozenset[str]:
+    """A one-word-per-line file of ``ontology/gazetteer``, lower case, ``#`` comments."""
+    text = data_file("gazetteer", name).read_text(encoding="utf-8")
+    return frozenset(
         line.strip().lower()
-        for line in data_file("gazetteer", "org_head_words.txt").read_text("utf-8").splitlines()
+        for line in text.splitlines()
         if line.strip() and not line.startswith("#")
     )
-    return gazetteer
 
 
 def _media_names(path: Path) -> frozenset[str]:

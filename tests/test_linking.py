@@ -22,7 +22,7 @@ def links(nlp, text: str) -> dict[str, tuple[str, ...]]:
 
 
 def test_pipeline_components_are_registered_by_name(nlp):
-    assert nlp.pipe_names[-3:] == ["ner", "geokg_linker", "geokg_relations"]
+    assert nlp.pipe_names[-4:] == ["ner", "geokg_people", "geokg_linker", "geokg_relations"]
     assert nlp.pipe_names.index("geokg_gazetteer") < nlp.pipe_names.index("ner")
 
 

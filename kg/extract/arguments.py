@@ -61,6 +61,7 @@ class ArgumentFinder:
         self.lex = lex
         self.gaz = gaz
         self.affiliation: dict[str, EntityRef] = {}  # person key -> org/country from a role
+        self.role_of: dict[str, str] = {}  # person key -> leaderOf | officialOf, from a title
 
     # -- entities behind tokens -----------------------------------------------------------
 

@@ -1,8 +1,22 @@
 """Roles and presence: leaderOf/officialOf from titles, visits from where an official speaks.
 
-"Japanese Prime Minister Fumio Kishida" and "Stoltenberg, secretary general of the ...
-alliance" give roles; a person whose role ties them to one country or organization, found
-"in Seoul" (speaking, arriving, "while in South Korea"), visits South Korea.
+Title forms read (the org or country may be a name, a possessive, a demonym, a seat of
+government, or an "of" phrase, before or after the title):
+
+- before the name: "Japanese Prime Minister Fumio Kishida", "Canadian PM Justin Trudeau",
+  "Lebanon's caretaker Prime Minister Najib Mikati", "White House spokesman John Kirby",
+  "Prime Minister of Australia Anthony Albanese", "Bahrain's Foreign Minister Dr. Abdullatif";
+- in apposition after it: "Olaf Scholz, the German chancellor", "Wang Yi, China's top
+  diplomat", "Stoltenberg, secretary general of the alliance";
+- in apposition before it: "The US special envoy on Yemen, Tim Lenderking";
+- lists read pairwise: "the prime ministers of India and Pakistan, Narendra Modi and Shehbaz
+  Sharif", "his Japanese and Australian counterparts Fumio Kishida and Anthony Albanese";
+- counterparts take the role of the person whose counterpart they are: "Putin thanked his
+  Turkish counterpart Recep Tayyip Erdogan" (Erdogan leads Turkey as Putin leads Russia).
+
+"former", "ex-", "then-" and "-elect" titles give no current role (see
+``ontology/gazetteer/title_modifiers.tsv``). A person whose role ties them to one country or
+organization, found "in Seoul" (speaking, arriving, "while in South Korea"), visits South Korea.
 """
 
 from __future__ import annotations
@@ -13,9 +27,13 @@ from dataclasses import dataclass
 from spacy.tokens import Span, Token
 
 from kg.extract.arguments import STATE_OR_ORG, Arg, ArgumentFinder
-from kg.extract.syntax import clause_of_prep
+from kg.extract.syntax import clause_of_prep, conj_chain
 from kg.linking import COUNTRY, PERSON, Link
-from kg.records import Relation
+from kg.records import EntityRef, Relation
+
+_HYPHENS = frozenset({"-", "‐", "‑"})
+_COUNTERPART = frozenset({"counterpart", "counterparts"})
+_ORG_FORMS = frozenset({"name", "alias", "capital", "seat", "org", "demonym"})
 
 
 @dataclass(frozen=True)
@@ -26,65 +44,224 @@ class _Title:
     applies: str  # Country | Organization | any
     orgs: list[Arg]
     rule: str
+    current: bool = True  # False for "former president", "president-elect"
+    confidence: float = 0.9
 
 
 class RoleFinder(ArgumentFinder):
     """Adds roles and located visits to the argument finder."""
 
-    # -- roles and located visits ---------------------------------------------------------
-
     def roles(self, sent: Span) -> Iterator[Relation]:
-        """leaderOf / officialOf from a title before a name or in an apposition."""
+        """leaderOf / officialOf from every title form around a person's name."""
         for link in self.links.in_span(sent.start, sent.end):
             if link.form not in ("person", "surname"):
                 continue
             person = link.entities[0]
-            # "Nigerian President Bola Tinubu, the ECOWAS chairman": one role from each title.
-            for title in filter(None, (self._title_before(link), self._title_apposed(link))):
-                orgs, rule, conf = title.orgs, title.rule, 0.9
-                if not orgs and title.applies in ("Country", "any"):
-                    # "In Seoul, ... Foreign Minister Park Jin": the story's place, less certain.
-                    orgs, rule, conf = self._story_place(sent), rule + "+location", 0.6
-                for org in orgs:
-                    if org.ref.type not in STATE_OR_ORG or org.ref == person:
-                        continue
-                    if title.applies == "Country" and org.ref.type != COUNTRY:
-                        continue
-                    self.affiliation.setdefault(person.key, org.ref)
-                    token = self.doc[link.end - 1]
-                    subj = Arg(person, self.doc[link.start : link.end].text, token)
-                    yield self._relation(subj, title.role, org, token, sent, rule, conf)
-                    break
+            for title in self._titles(link, sent):
+                yield from self._role_relations(link, person, title, sent)
 
-    def _title_before(self, link: Link) -> _Title | None:
-        """A title before a name: "Japan's Prime Minister Fumio Kishida"."""
+    def _titles(self, link: Link, sent: Span) -> Iterator[_Title]:
+        """Every title reading of a person mention: one per title ("Nigerian President Bola
+        Tinubu, the ECOWAS chairman" gives two)."""
+        before = self._title_before(link) or self._counterpart(link) or self._listed(link)
+        after = self._title_apposed(link) or self._title_preceding_apposition(link)
+        for title in (before, after):
+            if title is None:
+                continue
+            if not title.orgs and title.applies in ("Country", "any"):
+                # "In Seoul, ... Foreign Minister Park Jin": the story's place, less certain.
+                place = self._story_place(sent)
+                title = _Title(
+                    title.role, title.applies, place, title.rule + "+location",
+                    title.current, 0.6,
+                )  # fmt: skip
+            yield title
+
+    def _role_relations(
+        self, link: Link, person: EntityRef, title: _Title, sent: Span
+    ) -> Iterator[Relation]:
+        for org in title.orgs:
+            if org.ref.type not in STATE_OR_ORG or org.ref == person:
+                continue
+            if title.applies == "Country" and org.ref.type != COUNTRY:
+                continue
+            self.affiliation.setdefault(person.key, org.ref)
+            if not title.current:
+                break  # "former Nigerian President Obasanjo": Nigerian, but not its leader
+            self.role_of.setdefault(person.key, title.role)
+            token = self.doc[link.end - 1]
+            subj = Arg(person, self.doc[link.start : link.end].text, token)
+            rel = self._relation(subj, title.role, org, token, sent, title.rule, title.confidence)
+            if rel is not None:
+                yield rel
+            break
+
+    # -- titles before the name -----------------------------------------------------------
+
+    def _title_words_before(self, start: int) -> tuple[list[Token], int]:
+        """The title words right before token ``start`` (honorifics skipped), and the index
+        of the first of them."""
         doc = self.doc
-        j = link.start
+        j = start
+        while j > 0 and doc[j - 1].lower_.rstrip(".") in self.gaz.honorifics:
+            j -= 1
         words: list[Token] = []
         while j > 0:
             t = doc[j - 1]
-            if t.lower_ in self.gaz.title_words or (t.text in ("-", "‐") and words):
+            if t.lower_ in self.gaz.title_words or (t.text in _HYPHENS and words):
                 words.insert(0, t)
                 j -= 1
             else:
                 break
+        return words, j
+
+    def _title_before(self, link: Link) -> _Title | None:
+        """A title before a name: "Japan's Prime Minister Fumio Kishida", "former Nigerian
+        President Olusegun Obasanjo", "Prime Minister of Australia Anthony Albanese"."""
+        doc = self.doc
+        start = link.start
+        of_org: list[Arg] = []
+        # "Prime Minister of Australia Anthony Albanese": the org sits between title and name
+        org_link = self.links.at(doc[start - 1]) if start > 0 else None
+        if (
+            org_link is not None
+            and org_link.form in _ORG_FORMS
+            and org_link.start >= 2
+            and doc[org_link.start - 1].lower_ == "of"
+        ):
+            of_org = self._link_args(org_link)
+            start = org_link.start - 1
+        words, j = self._title_words_before(start)
         if not words:
             return None
-        phrase = "".join(t.text_with_ws for t in words).strip().lower()
-        phrase = phrase.replace(" - ", "-").replace(" -", "-").replace("- ", "-")
+        phrase = _phrase(words)
         role = self.gaz.title_role(phrase)
         if role is None:
             return None
-        org_args: list[Arg] = []
+        current, orgs = self._before_title(j)
+        return _Title(role[0], role[1], of_org or orgs, f"title:{phrase}", current)
+
+    def _before_title(self, j: int) -> tuple[bool, list[Arg]]:
+        """What precedes a title at index ``j``: modifiers ("caretaker", "former", "ex-") and
+        the org or country ("Japan's", "Japanese", "NATO", "White House"), in any order.
+        Returns whether the role is a current one, and the org."""
+        doc = self.doc
+        current = True
+        orgs: list[Arg] = []
         k = j - 1
-        if k >= 0 and doc[k].lower_ in ("'s", "’s"):
+        while k >= 0 and j - k <= 6:
+            t = doc[k]
+            effect = self.gaz.title_modifiers.get(t.lower_)
+            lk = self.links.at(t)
+            if effect is not None:
+                current = current and effect == "current"
+            elif t.lower_ in ("'s", "’s", "'", "’") or t.text in _HYPHENS:
+                pass
+            elif lk is not None and lk.form in _ORG_FORMS and not orgs:
+                orgs = self._link_args(lk)
+                k = lk.start
+            else:
+                break
             k -= 1
-        if k >= 0:
-            org_link = self.links.at(doc[k])
-            if org_link is not None and org_link.form not in ("pronoun",):
-                text = doc[org_link.start : org_link.end].text
-                org_args = [Arg(r, text, doc[k]) for r in org_link.entities]
-        return _Title(role[0], role[1], org_args, f"title:{phrase}")
+        return current, orgs
+
+    def _link_args(self, link: Link) -> list[Arg]:
+        text = self.doc[link.start : link.end].text
+        token = self.doc[link.end - 1]
+        return [Arg(r, text, token) for r in link.entities]
+
+    # -- counterparts and lists ------------------------------------------------------------
+
+    def _counterpart(self, link: Link) -> _Title | None:
+        """ "his Turkish counterpart Recep Tayyip Erdogan": the role of the possessor."""
+        noun = self._governing_noun(link, _COUNTERPART)
+        if noun is None:
+            return None
+        countries = self._demonyms(noun)
+        owner = next((c for c in noun.children if c.dep_ == "poss"), None)
+        owner_link = self.links.at(owner) if owner is not None else None
+        role = None
+        if owner_link is not None and owner_link.entities[0].type == PERSON:
+            role = self.role_of.get(owner_link.entities[0].key)
+        if role is None:
+            return None
+        names = self._names_in(noun)
+        if len(countries) > 1 and len(names) == len(countries):
+            countries = [countries[names.index(link.start)]] if link.start in names else []
+        elif len(countries) > 1:
+            return None
+        return _Title(role, "any", countries, "counterpart", True, 0.8)
+
+    def _listed(self, link: Link) -> _Title | None:
+        """ "the prime ministers of India and Pakistan, Narendra Modi and Shehbaz Sharif"."""
+        head = self.doc[link.end - 1]
+        noun = head.head
+        for _ in range(5):
+            if noun.pos_ == "NOUN" and self.gaz.title_role(noun.lemma_.lower()) is not None:
+                break
+            if noun.head is noun:
+                return None
+            noun = noun.head
+        else:
+            return None
+        if noun.tag_ != "NNS" or noun.i > head.i:
+            return None
+        phrase = " ".join([t.lower_ for t in noun.lefts if t.dep_ in ("amod", "compound")])
+        role = self.gaz.title_role(f"{phrase} {noun.lemma_.lower()}".strip())
+        if role is None:
+            return None
+        orgs = [a for a in self._prep(noun, "of") if a.ref.type in STATE_OR_ORG]
+        names = self._names_in(noun)
+        if len(orgs) < 2 or len(names) != len(orgs) or link.start not in names:
+            return None
+        org = orgs[names.index(link.start)]
+        return _Title(role[0], role[1], [org], f"title:{noun.lemma_.lower()}+list", True, 0.8)
+
+    def _governing_noun(self, link: Link, lemmas: frozenset[str]) -> Token | None:
+        """The noun a name is apposed or attached to ("counterpart, Narendra Modi")."""
+        doc = self.doc
+        k = link.start - 1
+        if k >= 0 and doc[k].text == ",":
+            k -= 1
+        if k >= 0 and doc[k].lower_ in lemmas:
+            return doc[k]
+        head = doc[link.end - 1]
+        for _ in range(3):
+            if head.dep_ not in ("appos", "conj", "compound", "dobj"):
+                break
+            head = head.head
+            if head.lower_ in lemmas:
+                return head
+        return None
+
+    def _demonyms(self, noun: Token) -> list[Arg]:
+        """Countries of the demonyms (and names) modifying a noun, coordinated ones too."""
+        out: list[Arg] = []
+        for c in noun.children:
+            if c.dep_ in ("amod", "compound", "nmod") and c.i < noun.i:
+                for t in conj_chain(c):
+                    lk = self.links.at(t)
+                    if lk is not None and lk.form in _ORG_FORMS:
+                        out.extend(self._link_args(lk))
+        return out
+
+    def _names_in(self, noun: Token) -> list[int]:
+        """Start token of each person name listed after a noun ("Kishida and Albanese")."""
+        doc = self.doc
+        starts: list[int] = []
+        end = noun.i + 1
+        for lk in self.links.in_span(noun.i + 1, min(len(doc), noun.i + 40)):
+            if lk.form not in ("person", "surname"):
+                if starts:
+                    break  # another entity ends the list
+                continue  # "the prime ministers of India and Pakistan, Narendra Modi ..."
+            if starts and any(t.text not in (",", "and", "&") for t in doc[end : lk.start]):
+                break
+            starts.append(lk.start)
+            end = lk.end
+        return starts
+
+    # -- titles after the name ------------------------------------------------------------
 
     def _title_apposed(self, link: Link) -> _Title | None:
         """A title in apposition: "Stoltenberg, secretary general of the ... alliance"."""
@@ -92,14 +269,50 @@ class RoleFinder(ArgumentFinder):
         for c in head.children:
             if c.dep_ != "appos":
                 continue
-            words = [g for g in c.lefts if g.dep_ == "compound"] + [c]
-            phrase = " ".join(t.lower_ for t in words)
-            role = self.gaz.title_role(phrase)
-            if role is None:
-                continue
-            org_args = self._prep(c, "of") or self._poss(c) or self.modifiers(c)
-            return _Title(role[0], role[1], org_args, f"apposition:{phrase}")
+            title = self._title_noun(c, "apposition")
+            if title is not None:
+                return title
         return None
+
+    def _title_noun(self, noun: Token, rule: str) -> _Title | None:
+        """The role a title noun states, with the org from "of", a possessive or a modifier."""
+        words = [
+            g
+            for g in noun.lefts
+            if g.dep_ == "compound" or (g.dep_ == "amod" and g.lower_ in self.gaz.title_words)
+        ] + [noun]
+        phrase = " ".join(t.lower_ for t in words)
+        role = self.gaz.title_role(phrase)
+        if role is None:
+            return None
+        current = not any(
+            self.gaz.title_modifiers.get(g.lower_, "current") != "current"
+            for g in noun.lefts
+            if g.dep_ in ("amod", "compound", "advmod")
+        )
+        orgs = self._prep(noun, "of") or self._poss(noun) or self.modifiers(noun)
+        return _Title(role[0], role[1], orgs, f"{rule}:{phrase}", current)
+
+    def _title_preceding_apposition(self, link: Link) -> _Title | None:
+        """ "The US special envoy on Yemen, Tim Lenderking": the title NP before the comma."""
+        doc = self.doc
+        k = link.start - 1
+        if k < 1 or doc[k].text != ",":
+            return None
+        t = doc[k - 1]
+        for _ in range(6):  # climb to the head of the noun phrase that ends before the comma
+            if t.pos_ == "NOUN" and self.gaz.title_role(t.lower_) is not None:
+                break
+            if t.head is t or t.head.i > k or t.head.pos_ not in ("NOUN", "PROPN", "ADP"):
+                return None
+            t = t.head
+        else:
+            return None
+        if t.head.i < k and t.head.pos_ in ("NOUN", "PROPN") and t.dep_ != "appos":
+            return None
+        return self._title_noun(t, "apposition")
+
+    # -- places ---------------------------------------------------------------------------
 
     def _story_place(self, sent: Span) -> list[Arg]:
         """Country of an "In Seoul, ..." opening: where an unaffiliated official serves."""
@@ -148,3 +361,8 @@ class RoleFinder(ArgumentFinder):
                         0.65,
                         modality=self.modality(clause),
                     )
+
+
+def _phrase(words: list[Token]) -> str:
+    phrase = "".join(t.text_with_ws for t in words).strip().lower()
+    return phrase.replace(" - ", "-").replace(" -", "-").replace("- ", "-")

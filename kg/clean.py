@@ -343,15 +343,17 @@ def _classify(text: str) -> tuple[str, str]:
     n_words, density = _stats(text)
     chars = len(text)
     ends = bool(_END_PUNCT.search(text))
-    if n_words >= 4 and density < 0.1:
+    # A sentence thick with names and titles ("Qatari foreign ministry spokesman Majed
+    # al-Ansari called it ...", "DOHA: Israel's military confirmed ...") is prose even with
+    # few function words.
+    sentence = ends and chars >= 80 and n_words >= 12
+    if n_words >= 4 and density < 0.1 and not sentence:
         return "bad", "few function words"
     if chars >= 100 and density >= 0.25 and (ends or chars >= 200):
         return "good", ""
     if density >= 0.2 and ((ends and n_words >= 4) or chars >= 100):
         return "near", ""
-    if chars >= 120 and ends and n_words >= 15:
-        # A long sentence thick with names ("Brazilian President Luiz Inacio Lula da Silva,
-        # who visited Ethiopia, criticized ...") is prose even with few function words.
+    if sentence:
         return "near", ""
     return "short", "short line"
 

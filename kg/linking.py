@@ -336,6 +336,8 @@ class EntityLinker:
                     links.add(Link(start, tok.i + 1, (p[3],), "description"))
                     return
             return
+        if any(c.i in links.by_token for c in tok.children if c.dep_ in ("amod", "compound")):
+            return  # "the American government": its modifier names it (a proxy noun)
         want = ORG_TYPES if kind == "Organization" else {kind}
         for lk in reversed(links.links):
             if lk.start >= tok.i or here - sent_index[lk.start] > _DESCRIPTION_WINDOW:

@@ -1,21 +1,20 @@
-"""Arguments of relations: the entities behind tokens, subjects, modality, negation, speakers.
+"""Arguments of relations: the entities behind tokens and the subjects of predicates.
 
 :class:`ArgumentFinder` holds one doc's parse and links and answers the questions every pattern
 asks: which entities does this noun phrase name (through conjunctions, appositions, pronouns,
-proxy nouns like "Russian forces")? Who is the subject of this predicate (through passives,
-control verbs, xcomp and conjunct chains)? Is it negated, planned, hypothetical, reported and
-by whom? It also turns resolved arguments into :class:`~kg.records.Relation` records, checking
-the ontology's domain and range.
+proxy nouns like "Russian forces")? Who owns this thing ("Israel's strikes", "US-led
+sanctions")? Who is the subject of this predicate (through passives, control verbs, xcomp and
+conjunct chains)? :func:`fits` holds the ontology's domain and range.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
-from kg.extract.lexicon import Lexicon
+from kg.extract.lexicon import Lexicon, is_one_of
 from kg.extract.syntax import (
     clause_head,
     conj_chain,
@@ -26,8 +25,7 @@ from kg.extract.syntax import (
 )
 from kg.gazetteer import Gazetteer
 from kg.linking import COUNTRY, ORG_TYPES, PERSON, DocLinks, Link
-from kg.records import EntityRef, EventRef, Relation
-from kg.vocab import SYMMETRIC
+from kg.records import EntityRef, EventRef
 
 _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose"})
@@ -113,7 +111,7 @@ class ArgumentFinder:
         """'they' in what a group said: "Mali, Burkina Faso and Niger said they would leave"."""
         cur = t.head
         for _ in range(6):
-            if cur.lemma_.lower() in self.lex.speech_verbs and cur.i < t.i:
+            if is_one_of(cur, self.lex.speech_verbs) and cur.i < t.i:
                 found = [
                     a
                     for c in cur.children
@@ -181,7 +179,7 @@ class ArgumentFinder:
         for c in noun.children:
             if c.dep_ in ("compound", "amod", "nmod", "npadvmod") and c.i < noun.i:
                 link = self.links.at(c)
-                if link is not None:
+                if link is not None and not self._negative_prefix(link):
                     text = self.doc[link.start : link.end].text
                     out.extend(Arg(ref, text, c, via=_via(link)) for ref in link.entities)
                     continue
@@ -193,6 +191,15 @@ class ArgumentFinder:
         if not people:
             out = [a for a in out if a.ref.type != PERSON]
         return out
+
+    def _negative_prefix(self, link: Link) -> bool:
+        """ "a major non-NATO ally", "anti-Russian sanctions": the prefix says not of NATO."""
+        i = link.start
+        return (
+            i >= 2
+            and self.doc[i - 1].text in ("-", "‐")
+            and self.doc[i - 2].lower_ in ("non", "anti", "counter")
+        ) or (i >= 1 and self.doc[i - 1].lower_ in ("non", "anti"))
 
     def owner(self, noun: Token, depth: int = 0) -> list[Arg]:
         """Who a non-entity noun belongs to ("praised the support offered by Japan": Japan)."""
@@ -265,12 +272,13 @@ class ArgumentFinder:
 
     def _event_owner(self, noun: Token, depth: int) -> list[Arg]:
         """The agent of an event noun ("Russia's war", "its growing military presence")."""
-        if noun.pos_ != "NOUN":
+        if noun.pos_ not in ("NOUN", "PROPN"):
             return []
         found = self._poss(noun, depth)
         trig = self.lex.trigger(noun.lemma_, "NOUN")
-        # "the Russian invasion" is Russia's; "U.S. allies" are not the United States.
-        if not found and trig is not None and "head" not in trig.objects:
+        # "the Russian invasion", "the American plan" are Russia's and America's; "U.S.
+        # allies" are not the United States.
+        if not found and (trig is None or "head" not in trig.objects):
             found = self.modifiers(noun, depth)
         return [a for a in found if is_actor(a.ref)]
 
@@ -286,10 +294,15 @@ class ArgumentFinder:
         for c in pred.children:
             if c.dep_ in ("nsubj", "csubj"):
                 return self.args(c, depth + 1)
+        for c in pred.children:  # the parser sometimes hangs the subject on the auxiliary
+            if c.dep_ in ("aux", "auxpass"):
+                for g in c.children:
+                    if g.dep_ in ("nsubj", "nsubjpass"):
+                        return self.args(g, depth + 1)
         head = pred.head
         if head is pred:
             return []
-        if pred.dep_ == "xcomp" and head.lemma_.lower() in self.lex.object_control:
+        if pred.dep_ == "xcomp" and is_one_of(head, self.lex.object_control):
             for c in head.children:  # "urged South Korea to increase": South Korea increases
                 if c.dep_ in ("dobj", "nsubjpass"):
                     return self.args(c, depth + 1)
@@ -301,7 +314,7 @@ class ArgumentFinder:
             governor = head.head if head.dep_ == "prep" else None
             if governor is None or governor is head:
                 return []
-            if governor.lemma_.lower() in self.lex.object_control:
+            if is_one_of(governor, self.lex.object_control):
                 for c in governor.children:
                     if c.dep_ == "dobj":
                         return self.args(c, depth + 1)
@@ -322,174 +335,15 @@ class ArgumentFinder:
         return []
 
     def passive_objects(self, pred: Token) -> list[Arg]:
-        return [a for c in pred.children if c.dep_ == "nsubjpass" for a in self.args(c)]
-
-    # -- modality, negation, attribution --------------------------------------------------
-
-    def negated(self, pred: Token, noun: Token | None = None) -> bool:
-        """True if the predicate (or the noun it governs) is negated or refused."""
-        for t in filter(None, (noun, pred)):
-            for c in t.children:
-                if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
-                    return True
-        t = pred
-        for _ in range(4):
-            if t.dep_ not in ("xcomp", "ccomp", "conj", "pcomp", "acl") or t.head is t:
-                break
-            head = t.head
-            if t.dep_ != "conj" and head.lemma_.lower() in self.lex.negation:
-                return True
-            if t.dep_ == "xcomp" and any(c.dep_ == "neg" for c in head.children):
-                return True
-            if (
-                t.dep_ in ("ccomp", "acl")
-                and head.pos_ == "NOUN"
-                and any(c.dep_ == "det" and c.lower_ == "no" for c in head.children)
-            ):
-                return True  # "no evidence that China was sending aid"
-            t = head
-        return False
-
-    def modality(self, pred: Token, noun: Token | None = None) -> str:
-        """planned / hypothetical from modals, 'if', planning and request words up the chain."""
-        found = ""
-        t: Token | None = pred
-        hops = 0
-        if noun is not None:
-            for c in noun.children:  # "meetings scheduled with"
-                m = self.lex.modality.get(c.lemma_.lower()) or self.lex.modality.get(c.lower_)
-                if m and m[1] == "governor" and c.dep_ in ("acl", "amod"):
-                    found = m[0]
-        while t is not None and hops < 5:
-            for c in t.children:
-                low = c.lower_
-                m = self.lex.modality.get(low)
-                if m and c.dep_ in ("aux", "mark") and m[1] in ("aux", "mark"):
-                    found = found or m[0]
-            if t.dep_ == "pcomp" and t.head.lower_ == "against":
-                found = found or "hypothetical"  # "warned Beijing against supplying weapons"
-            if t.dep_ in ("xcomp", "advcl", "pcomp") and t.head is not t:
-                head = t.head
-                m = self.lex.modality.get(head.lemma_.lower()) or self.lex.modality.get(head.lower_)
-                # "is due to meet", "urged X to increase": the governor frames its complement;
-                # an adverbial clause ("Speaking in Seoul, he urged") is not framed by it.
-                if m and m[1] == "governor" and t.dep_ != "advcl":
-                    found = found or m[0]
-                t = head
-            elif t.dep_ == "conj" and t.head is not t:
-                t = t.head
-            else:
-                break
-            hops += 1
-        return found or "asserted"
-
-    def speaker(self, pred: Token) -> Arg | None:
-        """Who reports the clause: the subject of a verb of saying it is the complement of."""
-        t = pred
-        for _ in range(6):
-            if t.head is t:
-                return None
-            if t.dep_ in ("ccomp", "parataxis") or (
-                t.dep_ == "advcl" and t.head.lemma_.lower() in self.lex.speech_verbs
-            ):
-                head = t.head
-                if head.lemma_.lower() in self.lex.speech_verbs:
-                    subj = [a for a in self.subjects(head) if isinstance(a.ref, EntityRef)]
-                    return subj[0] if subj else None
-                t = head
-            elif t.dep_ in (
-                # Relative and adverbial clauses are the narrator's, not the speaker's:
-                # "Britain said it would ..., drawing a rebuke from Moscow, which accused London"
-                "xcomp",
-                "conj",
-                "dobj",
-                "pobj",
-                "prep",
-                "nsubj",
-                "attr",
-            ):
-                t = t.head
-            else:
-                return None
-        return None
-
-    # -- output ---------------------------------------------------------------------------
-
-    def _emit(
-        self,
-        subjects: list[Arg],
-        relation: str,
-        objects: list[Arg],
-        anchor: Token,
-        noun: Token | None,
-        sent: Span,
-        rule: str,
-        confidence: float,
-        conj_subj: bool = False,
-        pred: Token | None = None,
-    ) -> Iterator[Relation]:
-        pred = pred or anchor
-        modality = self.modality(pred, noun)
-        speaker = self.speaker(pred)
-        if conj_subj and not objects and relation in SYMMETRIC:
-            ents = [a for a in subjects if isinstance(a.ref, EntityRef)]
-            for i, a in enumerate(ents):
-                for b in ents[i + 1 :]:
-                    rel = self._relation(
-                        a, relation, b, pred, sent, rule, confidence, modality, speaker
-                    )
-                    if rel is not None:
-                        yield rel
-            return
-        for s in subjects:
-            for o in objects:
-                rel = self._relation(
-                    s, relation, o, pred, sent, rule, confidence, modality, speaker
-                )
-                if rel is not None:
-                    yield rel
-
-    def _relation(
-        self,
-        s: Arg,
-        relation: str,
-        o: Arg,
-        pred: Token,
-        sent: Span,
-        rule: str,
-        confidence: float,
-        modality: str | None = None,
-        speaker: Arg | None = None,
-    ):
-        if not isinstance(s.ref, EntityRef) or s.ref == o.ref or not _fits(s.ref, relation, o.ref):
-            return None
-        if s.via or o.via:
-            confidence -= 0.1  # coreference adds a step that can go wrong
-        if modality is None:
-            modality = self.modality(pred)
-        if speaker is None:
-            speaker = self.speaker(pred)
-        if modality == "asserted" and speaker is not None:
-            modality = "reported"
-        # Slice the doc's text: Span.text would visit every token of the sentence.
-        text = self.text[sent.start_char : sent.end_char].rstrip()
-        return Relation(
-            subject=s.ref,
-            predicate=relation,
-            object=o.ref,
-            article_id="",
-            sentence=text,
-            start=sent.start_char,
-            end=sent.start_char + len(text),
-            modality=modality,
-            speaker=speaker.ref if speaker is not None else None,
-            confidence=round(max(0.05, min(confidence, 0.99)), 2),
-            rule=rule,
-            surface={"subject": s.text, "object": o.text},
-        )
+        """The passive subject ("Ukraine was invaded"), also when hung on the auxiliary."""
+        found = [a for c in pred.children if c.dep_ == "nsubjpass" for a in self.args(c)]
+        for c in pred.children:
+            if not found and c.dep_ in ("aux", "auxpass"):
+                found = [a for g in c.children if g.dep_ in _SUBJ for a in self.args(g)]
+        return found
 
 
-def _fits(s: EntityRef, relation: str, o: EntityRef | EventRef) -> bool:
+def fits(s: EntityRef, relation: str, o: EntityRef | EventRef) -> bool:
     """The ontology's domain and range for the relation."""
     if s.type not in ACTOR_TYPES:
         return False

@@ -1,4 +1,4 @@
-"""Roles and presence: leaderOf/officialOf from titles, visits from where an official speaks.
+"""Roles: leaderOf/officialOf from every common title form.
 
 Title forms read (the org or country may be a name, a possessive, a demonym, a seat of
 government, or an "of" phrase, before or after the title):
@@ -15,8 +15,7 @@ government, or an "of" phrase, before or after the title):
   Turkish counterpart Recep Tayyip Erdogan" (Erdogan leads Turkey as Putin leads Russia).
 
 "former", "ex-", "then-" and "-elect" titles give no current role (see
-``ontology/gazetteer/title_modifiers.tsv``). A person whose role ties them to one country or
-organization, found "in Seoul" (speaking, arriving, "while in South Korea"), visits South Korea.
+``ontology/gazetteer/title_modifiers.tsv``).
 """
 
 from __future__ import annotations
@@ -26,8 +25,9 @@ from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
 
-from kg.extract.arguments import STATE_OR_ORG, Arg, ArgumentFinder
-from kg.extract.syntax import clause_of_prep, conj_chain
+from kg.extract.arguments import STATE_OR_ORG, Arg
+from kg.extract.places import Presence
+from kg.extract.syntax import conj_chain
 from kg.linking import COUNTRY, PERSON, Link
 from kg.records import EntityRef, Relation
 
@@ -48,8 +48,8 @@ class _Title:
     confidence: float = 0.9
 
 
-class RoleFinder(ArgumentFinder):
-    """Adds roles and located visits to the argument finder."""
+class RoleFinder(Presence):
+    """Adds roles to the argument finder."""
 
     def roles(self, sent: Span) -> Iterator[Relation]:
         """leaderOf / officialOf from every title form around a person's name."""
@@ -311,56 +311,6 @@ class RoleFinder(ArgumentFinder):
         if t.head.i < k and t.head.pos_ in ("NOUN", "PROPN") and t.dep_ != "appos":
             return None
         return self._title_noun(t, "apposition")
-
-    # -- places ---------------------------------------------------------------------------
-
-    def _story_place(self, sent: Span) -> list[Arg]:
-        """Country of an "In Seoul, ..." opening: where an unaffiliated official serves."""
-        for t in sent:
-            if t.dep_ == "prep" and t.lower_ == "in" and t.i - sent.start <= 1:
-                for p in t.children:
-                    if p.dep_ == "pobj":
-                        link = self.links.at(p)
-                        if link is not None and link.form in ("capital", "name", "alias"):
-                            return self.args(p)
-        return []
-
-    def located_visits(self, sent: Span) -> Iterator[Relation]:
-        """A foreign official speaking or being "in Seoul" visits South Korea."""
-        for t in sent:
-            if t.dep_ != "prep" or t.lower_ != "in":
-                continue
-            places = [
-                a
-                for p in t.children
-                if p.dep_ == "pobj"
-                for a in self.args(p)
-                if self.links.at(a.token) is not None
-                and self.links.at(a.token).form in ("capital", "name", "alias")
-                and a.ref.type == COUNTRY
-            ]
-            if not places:
-                continue
-            clause = clause_of_prep(t)
-            if clause is None or self.negated(clause):
-                continue
-            for person in self.subjects(clause):
-                home = self.affiliation.get(person.ref.key)
-                if person.ref.type != PERSON or home is None:
-                    continue
-                for place in places:
-                    if place.ref == home:
-                        continue
-                    yield self._relation(
-                        person,
-                        "visits",
-                        place,
-                        clause,
-                        sent,
-                        "location:in",
-                        0.65,
-                        modality=self.modality(clause),
-                    )
 
 
 def _phrase(words: list[Token]) -> str:

@@ -1,0 +1,256 @@
+"""How a clause frames what it states: negation, modality, the speaker, and the output records.
+
+- negation: "not", "no", a negating governor ("refused to meet", "halted supplies"), the
+  complement of a negated verb ("does not support Ukraine joining the EU");
+- modality: modals and "if" (hypothetical), planning words ("is set to", "pledged to": planned),
+  request words ("urged X to increase"), and nouns that make a state a goal ("membership bid",
+  "application for membership", "path to membership");
+- speaker: who reports the clause (the subject of a verb of saying above it).
+
+:meth:`Framing.emit` turns resolved arguments into :class:`~kg.records.Relation` records with
+these frames, and applies the rules that depend on them: states (membership, alliances, roles)
+are only kept when asserted or reported; a hostile act threatened or vowed is a threat too
+("vowed to retaliate against Israel": threatens Israel); mutual acts go both ways ("Thailand and
+Cambodia clashed").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from spacy.tokens import Span, Token
+
+from kg.extract.arguments import ORG_TYPES, STATE_OR_ORG, Arg, ArgumentFinder, fits
+from kg.extract.lexicon import is_one_of
+from kg.linking import PERSON
+from kg.records import EntityRef, Relation
+from kg.vocab import SYMMETRIC
+
+# Relations that state a lasting state of affairs rather than an act: only kept when asserted.
+STATES = frozenset({"memberOf", "leaderOf", "officialOf", "allyOf", "partnerOf"})
+# Acts that, when vowed or threatened, are a threat against their target.
+HOSTILE = frozenset({"attacks", "invades", "sanctions"})
+_COMPLEMENTS = frozenset({"xcomp", "ccomp", "acl", "pcomp"})
+
+
+class Framing(ArgumentFinder):
+    """Negation, modality and speakers, and the relations built with them."""
+
+    # -- negation -------------------------------------------------------------------------
+
+    def negated(self, pred: Token, noun: Token | None = None) -> bool:
+        """True if the predicate (or the noun it governs) is negated or refused."""
+        for t in filter(None, (noun, pred)):
+            for c in t.children:
+                if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
+                    return True
+        t = pred
+        for _ in range(4):
+            if t.dep_ not in _COMPLEMENTS | {"conj"} or t.head is t:
+                break
+            head = t.head
+            if t.dep_ != "conj" and is_one_of(head, self.lex.negation):
+                return True
+            if t.dep_ in _COMPLEMENTS and any(c.dep_ == "neg" for c in head.children):
+                return True  # "does not support Ukraine joining the EU"
+            if (
+                t.dep_ in ("ccomp", "acl")
+                and head.pos_ == "NOUN"
+                and any(c.dep_ == "det" and c.lower_ == "no" for c in head.children)
+            ):
+                return True  # "no evidence that China was sending aid"
+            t = head
+        return False
+
+    # -- modality -------------------------------------------------------------------------
+
+    def _governing(self, word: Token) -> str | None:
+        m = self.lex.modality.get(word.lemma_.lower()) or self.lex.modality.get(word.lower_)
+        return m[0] if m and m[1] == "governor" else None
+
+    def _noun_frame(self, noun: Token) -> str:
+        """Modality a noun gets from its own words: "meetings scheduled with", "membership bid",
+        "application for membership", "path to membership"."""
+        for c in noun.children:
+            if c.dep_ in ("acl", "amod"):
+                found = self._governing(c)
+                if found:
+                    return found
+        head = noun.head
+        if noun.dep_ == "compound" or (noun.dep_ == "pobj" and head.dep_ == "prep"):
+            governor = head if noun.dep_ == "compound" else head.head
+            return self._governing(governor) or ""
+        return ""
+
+    def modality(self, pred: Token, noun: Token | None = None) -> str:
+        """planned / hypothetical from modals, 'if', planning and request words up the chain."""
+        found = self._noun_frame(noun) if noun is not None else ""
+        t: Token | None = pred
+        hops = 0
+        while t is not None and hops < 5:
+            for c in t.children:
+                m = self.lex.modality.get(c.lower_)
+                if m and c.dep_ in ("aux", "mark") and m[1] in ("aux", "mark"):
+                    found = found or m[0]
+            if t.dep_ == "pcomp" and t.head.lower_ == "against":
+                found = found or "hypothetical"  # "warned Beijing against supplying weapons"
+            if t.dep_ in ("xcomp", "advcl", "pcomp") and t.head is not t:
+                head = t.head
+                # "is due to meet", "urged X to increase": the governor frames its complement;
+                # an adverbial clause ("Speaking in Seoul, he urged") is not framed by it.
+                if t.dep_ != "advcl":
+                    found = found or self._governing(head) or ""
+                t = head
+            elif t.dep_ == "conj" and t.head is not t:
+                t = t.head
+            else:
+                break
+            hops += 1
+        return found or "asserted"
+
+    def _kept_state(self, noun: Token | None) -> bool:
+        """ "will strengthen its partnership with Japan": the verb presupposes the state."""
+        if noun is None or noun.dep_ not in ("dobj", "conj") or self._noun_frame(noun):
+            return False
+        verb = noun.head
+        particles = " ".join(
+            [verb.lemma_.lower()] + [c.lower_ for c in verb.children if c.dep_ == "prt"]
+        )
+        return is_one_of(verb, self.lex.state_verbs) or particles in self.lex.state_verbs
+
+    def _threat_frame(self, pred: Token) -> bool:
+        """Whether the predicate is what a subject threatens or vows to do ("vowed to
+        retaliate", "threatened to impose tariffs", "warned it would strike")."""
+        t = pred
+        for _ in range(3):
+            if t.dep_ not in ("xcomp", "ccomp") or t.head is t:
+                return False
+            t = t.head
+            if is_one_of(t, self.lex.threat_frames):
+                return True
+        return False
+
+    # -- speakers -------------------------------------------------------------------------
+
+    def speaker(self, pred: Token) -> Arg | None:
+        """Who reports the clause: the subject of a verb of saying it is the complement of."""
+        t = pred
+        for _ in range(6):
+            if t.head is t:
+                return None
+            if t.dep_ in ("ccomp", "parataxis") or (
+                t.dep_ == "advcl" and is_one_of(t.head, self.lex.speech_verbs)
+            ):
+                head = t.head
+                if is_one_of(head, self.lex.speech_verbs):
+                    subj = [a for a in self.subjects(head) if isinstance(a.ref, EntityRef)]
+                    return subj[0] if subj else None
+                t = head
+            elif t.dep_ in ("xcomp", "conj", "dobj", "pobj", "prep", "nsubj", "attr"):
+                # Relative and adverbial clauses are the narrator's, not the speaker's:
+                # "Britain said it would ..., drawing a rebuke from Moscow, which accused London"
+                t = t.head
+            else:
+                return None
+        return None
+
+    # -- output ---------------------------------------------------------------------------
+
+    def _emit(
+        self,
+        subjects: list[Arg],
+        relation: str,
+        objects: list[Arg],
+        anchor: Token,
+        noun: Token | None,
+        sent: Span,
+        rule: str,
+        confidence: float,
+        conj_subj: bool = False,
+        pred: Token | None = None,
+        options: frozenset[str] = frozenset(),
+    ) -> Iterator[Relation]:
+        pred = pred or anchor
+        modality = self.modality(pred, noun)
+        if "planned" in options and modality == "asserted":
+            modality = "planned"
+        if (
+            relation in STATES
+            and modality in ("planned", "hypothetical")
+            and not self._kept_state(noun)
+        ):
+            return  # "bid to join NATO", "if Sweden joins": not a member
+        speaker = self.speaker(pred)
+        threat = relation in HOSTILE and self._threat_frame(pred)
+        mutual = "mutual" in options
+        pairs: list[tuple[Arg, Arg]] = []
+        if conj_subj and not objects and (relation in SYMMETRIC or mutual):
+            ents = [a for a in subjects if isinstance(a.ref, EntityRef)]
+            pairs = [(a, b) for i, a in enumerate(ents) for b in ents[i + 1 :]]
+        else:
+            pairs = [(s, o) for s in subjects for o in objects]
+        if mutual:
+            pairs += [(o, s) for s, o in pairs]
+        for s, o in pairs:
+            if not self._allowed(s, relation, o, options):
+                continue
+            rel = self._relation(s, relation, o, pred, sent, rule, confidence, modality, speaker)
+            if rel is not None:
+                yield rel
+            if threat:
+                rel = self._relation(
+                    s, "threatens", o, pred, sent, rule + "+threat", confidence - 0.1,
+                    "asserted", speaker,
+                )  # fmt: skip
+                if rel is not None:
+                    yield rel
+
+    def _allowed(self, s: Arg, relation: str, o: Arg, options: frozenset[str]) -> bool:
+        """The lexicon row's constraints on the object, and no visits to one's own country."""
+        kind = o.ref.type
+        if "person_object" in options and kind != PERSON:
+            return False
+        if "state_object" in options and kind not in STATE_OR_ORG:
+            return False
+        if "org_object" in options and kind not in ORG_TYPES:
+            return False
+        return not (relation == "visits" and self.affiliation.get(s.ref.key) == o.ref)
+
+    def _relation(
+        self,
+        s: Arg,
+        relation: str,
+        o: Arg,
+        pred: Token,
+        sent: Span,
+        rule: str,
+        confidence: float,
+        modality: str | None = None,
+        speaker: Arg | None = None,
+    ) -> Relation | None:
+        if not isinstance(s.ref, EntityRef) or s.ref == o.ref or not fits(s.ref, relation, o.ref):
+            return None
+        if s.via or o.via:
+            confidence -= 0.1  # coreference adds a step that can go wrong
+        if modality is None:
+            modality = self.modality(pred)
+        if speaker is None:
+            speaker = self.speaker(pred)
+        if modality == "asserted" and speaker is not None:
+            modality = "reported"
+        # Slice the doc's text: Span.text would visit every token of the sentence.
+        text = self.text[sent.start_char : sent.end_char].rstrip()
+        return Relation(
+            subject=s.ref,
+            predicate=relation,
+            object=o.ref,
+            article_id="",
+            sentence=text,
+            start=sent.start_char,
+            end=sent.start_char + len(text),
+            modality=modality,
+            speaker=speaker.ref if speaker is not None else None,
+            confidence=round(max(0.05, min(confidence, 0.99)), 2),
+            rule=rule,
+            surface={"subject": s.text, "object": o.text},
+        )

@@ -38,6 +38,11 @@ _DESCRIPTION_WINDOW = 8
 _NER_PERSON = "PERSON"
 _NER_ORG = "ORG"
 _NAME_SPLIT = re.compile(r"[\s\-‐‑]+")
+# Words of organization names that say what kind of body it is, not whose.
+_GENERIC_ORG_WORDS = frozenset(
+    {"foreign", "defence", "defense", "interior", "finance", "national", "federal", "state",
+     "affairs", "external", "home", "the", "of", "and", "for", "security"}
+)  # fmt: skip
 
 
 def slug(text: str) -> str:
@@ -197,9 +202,13 @@ class EntityLinker:
         return False
 
     def _plausible_org(self, ent: Span) -> bool:
-        """An unknown ORG span may be an actor unless it is a news outlet or a lone word in caps."""
+        """An unknown ORG span may be an actor unless it is a news outlet, a lone word in caps,
+        or only generic words ("Foreign Ministry", "Defence Ministry": whose ministry?)."""
         text = ent.text.strip()
         if self.gaz.is_media(text):
+            return False
+        generic = self.gaz.title_words | self.gaz.org_head_words | _GENERIC_ORG_WORDS
+        if all(t.lower_ in generic or not t.is_alpha for t in ent):
             return False
         # en_core_web_sm tags many stray capitalised words as ORG (regions, events, products):
         # keep acronyms and names headed by an organization word.
@@ -329,6 +338,8 @@ class EntityLinker:
                     return
             return
         if kind == PERSON:
+            if any(c.i in links.by_token for c in tok.children if c.dep_ in ("amod", "compound")):
+                return  # "the Mexican president": not the last president named, but Mexico's
             wanted = phrase.replace("-", " ")
             for p in reversed(persons):
                 title = links.titles.get(p[3].key, "").replace("-", " ")

@@ -91,6 +91,7 @@ def _capitalised_word(t, gaz: Gazetteer) -> bool:
         t.pos_ == "PROPN"
         and t.text[:1].isupper()
         and t.is_alpha
+        and not t.is_stop
         and low not in gaz.title_words
         and low not in gaz.honorifics
         and low not in gaz.org_head_words

@@ -58,6 +58,7 @@ class PeopleFinder:
         low = t.lower_
         return (
             t.text[:1].isupper()
+            and not t.is_stop
             and any(c.isalpha() for c in t.text)
             and low not in self.gaz.title_words
             and low not in self.not_names

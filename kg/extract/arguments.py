@@ -31,6 +31,13 @@ _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose"})
 _IT = frozenset({"it", "its", "itself"})
 _THEY = frozenset({"they", "them", "their", "themselves"})
+# "US-led sanctions", "Saudi-led coalition", "Russian-held territory", "the pair held talks":
+# the modifier is the agent (not in "AU-sponsored talks" or "Iran-backed Houthis").
+_LEADING = frozenset(
+    {"lead", "head", "run", "command", "spearhead", "drive", "impose", "hold", "control"}
+)
+# "Quad leaders, consisting of Modi, Kishida, Albanese and Biden": the group's members.
+_MEMBERSHIP_VERBS = frozenset({"consist", "include", "comprise", "involve"})
 # Dependencies through which a clause takes its subject from the clause it hangs on.
 _INHERIT = frozenset({"xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp", "prep", "npadvmod"})
 EVALUATIVE = frozenset({"praises", "criticizes", "condemns", "accuses", "rejects", "warns"})
@@ -98,6 +105,9 @@ class ArgumentFinder:
                         return found
             # "Russian forces", "Japan's government", "US intelligence reports": a proxy noun
             # (or a noun compounded with one) stands for its owner.
+            members = self._listed_members(t, depth)
+            if members:
+                return members
             if self._is_proxy(t) or any(
                 c.dep_ == "compound" and self._is_proxy(c) for c in t.children
             ):
@@ -105,6 +115,22 @@ class ArgumentFinder:
                 if not owners and self._is_proxy(t):  # "Leaders of the Group of Seven"
                     owners = self._prep(t, "of", depth)
                 return [a for a in owners if is_actor(a.ref) and a.ref.type != PERSON]
+        return []
+
+    def _listed_members(self, t: Token, depth: int) -> list[Arg]:
+        """ "Quad leaders, consisting of Modi, Kishida and Biden": the people listed."""
+        for c in t.children:
+            if c.dep_ == "acl" and c.lemma_.lower() in _MEMBERSHIP_VERBS:
+                found = [
+                    a
+                    for p in c.children
+                    if p.dep_ in ("prep", "dobj")
+                    for g in ([p] if p.dep_ == "dobj" else p.children)
+                    if g.dep_ in ("pobj", "dobj")
+                    for a in self.args(g, depth + 1)
+                ]
+                if len(found) >= 2:
+                    return found
         return []
 
     def _resolve_they(self, t: Token, depth: int) -> list[Arg]:
@@ -170,7 +196,23 @@ class ArgumentFinder:
             score = (rank.get(self.doc[link.end - 1].dep_, 1), link.start)
             if best is None or score > best:
                 best, found = score, ref
+        if found is None and t.dep_ in _SUBJ:
+            found = self._previous_subject(t)  # "ECOWAS imposed sanctions on Niger. It demanded"
         return found or self.links.last_actor_before(t.i)
+
+    def _previous_subject(self, t: Token) -> EntityRef | None:
+        """The country or organization subject of the sentence before ``t``'s."""
+        start = t.sent.start
+        if start == 0:
+            return None
+        prev = self.doc[start - 1].sent
+        root = prev.root
+        for c in root.children:
+            if c.dep_ in _SUBJ:
+                found = [a.ref for a in self.args(c, 5) if isinstance(a.ref, EntityRef)]
+                if found and found[0].type != PERSON:
+                    return found[0]
+        return None
 
     def modifiers(self, noun: Token, depth: int = 0, people: bool = False) -> list[Arg]:
         """Entities modifying a noun: "Russian invasion", "US-led sanctions", "the pair held
@@ -184,9 +226,12 @@ class ArgumentFinder:
                     out.extend(Arg(ref, text, c, via=_via(link)) for ref in link.entities)
                     continue
             if c.dep_ in ("amod", "acl") and c.pos_ == "VERB":
-                # "US-led": led <- US (npadvmod); "the pair held talks": held <- pair
+                # "US-led": led <- US (npadvmod); "the pair held talks": held <- pair; but
+                # "AU-sponsored talks" are not the AU's, nor "Iran-backed Houthis" Iran
+                leading = c.lemma_.lower() in _LEADING
                 for g in c.children:
-                    if g.dep_ in ("npadvmod", "nsubj", "compound", "poss"):
+                    led = leading and g.dep_ in ("npadvmod", "compound", "poss")
+                    if led or (g.dep_ == "nsubj" and c.dep_ == "acl"):
                         out.extend(self.args(g, depth + 1))
         if not people:
             out = [a for a in out if a.ref.type != PERSON]

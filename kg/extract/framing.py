@@ -22,7 +22,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.arguments import ORG_TYPES, STATE_OR_ORG, Arg, ArgumentFinder, fits
 from kg.extract.lexicon import is_one_of
-from kg.linking import PERSON
+from kg.linking import COUNTRY, PERSON
 from kg.records import EntityRef, Relation
 from kg.vocab import SYMMETRIC
 
@@ -53,6 +53,12 @@ class Framing(ArgumentFinder):
                 return True
             if t.dep_ in _COMPLEMENTS and any(c.dep_ == "neg" for c in head.children):
                 return True  # "does not support Ukraine joining the EU"
+            if (
+                t.dep_ == "pcomp"
+                and head.dep_ == "prep"
+                and is_one_of(head.head, self.lex.negation)
+            ):
+                return True  # "stop the country from joining the EU"
             if (
                 t.dep_ in ("ccomp", "acl")
                 and head.pos_ == "NOUN"
@@ -112,11 +118,7 @@ class Framing(ArgumentFinder):
         """ "will strengthen its partnership with Japan": the verb presupposes the state."""
         if noun is None or noun.dep_ not in ("dobj", "conj") or self._noun_frame(noun):
             return False
-        verb = noun.head
-        particles = " ".join(
-            [verb.lemma_.lower()] + [c.lower_ for c in verb.children if c.dep_ == "prt"]
-        )
-        return is_one_of(verb, self.lex.state_verbs) or particles in self.lex.state_verbs
+        return is_one_of(noun.head, self.lex.state_verbs)
 
     def _threat_frame(self, pred: Token) -> bool:
         """Whether the predicate is what a subject threatens or vows to do ("vowed to
@@ -214,7 +216,10 @@ class Framing(ArgumentFinder):
             return False
         if "org_object" in options and kind not in ORG_TYPES:
             return False
-        return not (relation == "visits" and self.affiliation.get(s.ref.key) == o.ref)
+        # organizations do not travel; nobody visits home
+        return relation != "visits" or (
+            s.ref.type in (PERSON, COUNTRY) and self.affiliation.get(s.ref.key) != o.ref
+        )
 
     def _relation(
         self,

@@ -113,10 +113,14 @@ def _lemma_variants(lemma: str) -> tuple[str, ...]:
 
 
 def is_one_of(tok: Token, words: frozenset[str]) -> bool:
-    """Whether a token's lemma, or a spelling the lemmatizer may have cut from it ("stag" for
-    "staged", "din" for "dined"), is one of ``words``."""
+    """Whether a token's lemma, a spelling the lemmatizer may have cut from it ("stag" for
+    "staged", "din" for "dined"), or the verb with its particles ("call off"), is one of
+    ``words``."""
     lemma = tok.lemma_.lower()
-    return lemma in words or any(v in words for v in _lemma_variants(lemma))
+    if lemma in words or any(v in words for v in _lemma_variants(lemma)):
+        return True
+    particles = [c.lower_ for c in tok.children if c.dep_ == "prt"]  # "call off", "step up"
+    return bool(particles) and " ".join([lemma, *particles]) in words
 
 
 def _key(t: Token) -> str:
@@ -137,6 +141,7 @@ class Lexicon:
     proxy_nouns: frozenset[str]  # "forces", "government": stand for their owner
     threat_frames: frozenset[str] = frozenset()  # "vow", "threaten": a hostile act is a threat
     state_verbs: frozenset[str] = frozenset()  # "strengthen": its object's state holds
+    pointer_nouns: frozenset[str] = frozenset()  # "an end to X's strikes" is about X
 
     def lemma_hashes(self, strings) -> frozenset[int]:
         """Hashes (in a spaCy StringStore) of every trigger head word, for fast array scans
@@ -254,4 +259,5 @@ def load_lexicon() -> Lexicon:
         proxy_nouns=_words("proxy_nouns.txt"),
         threat_frames=_words("threat_frames.txt"),
         state_verbs=_words("state_verbs.txt"),
+        pointer_nouns=_words("pointer_nouns.txt"),
     )

@@ -66,9 +66,14 @@ class NounPatterns(RoleFinder):
                     conj_subj=True, pred=pred, options=trig.options,
                 )  # fmt: skip
                 return
+        conj_subj = "conj_subj" in trig.objects and not objects
+        if conj_subj:
+            # "Japan and Korea held talks": the coordinated subjects of the support verb (or
+            # a coordinated possessor) meet each other, not agents found by different slots
+            agents = self._coordinated_agents(noun)
         yield from self._emit(
             agents, relation, objects, noun, noun, sent, trig.name, trig.confidence - 0.05,
-            conj_subj="conj_subj" in trig.objects, pred=pred, options=trig.options,
+            conj_subj=conj_subj, pred=pred, options=trig.options,
         )  # fmt: skip
 
     # -- agents ---------------------------------------------------------------------------
@@ -92,6 +97,23 @@ class NounPatterns(RoleFinder):
                 found += self._clause_subject(noun)
         return unique_args(found)
 
+    def _coordinated_agents(self, noun: Token) -> list[Arg]:
+        """The parties of a joint act: "China and Russia held drills", "their joint drills"."""
+        for found in (
+            self._poss(noun),
+            self._support_subjects(noun),
+            self.modifiers(noun, people=True),  # "after the pair held talks"
+        ):
+            if len(found) >= 2:
+                return found
+        return []
+
+    def _support_subjects(self, noun: Token) -> list[Arg]:
+        head = noun.head
+        if noun.dep_ in ("dobj", "nsubjpass", "attr") and self._support_verb(head):
+            return self.subjects(head)
+        return []
+
     def _governor_subject(self, noun: Token) -> list[Arg]:
         """Subject of a support verb over the noun ("Tokyo imposed sanctions", "during a visit")."""
         head = noun.head
@@ -114,11 +136,7 @@ class NounPatterns(RoleFinder):
         strikes", "slapped sanctions")."""
         if verb.pos_ not in ("VERB", "AUX"):
             return False
-        if is_one_of(verb, self.lex.support_verbs):
-            return True
-        lemma = verb.lemma_.lower()
-        particles = [c.lower_ for c in verb.children if c.dep_ == "prt"]
-        return bool(particles) and " ".join([lemma, *particles]) in self.lex.support_verbs
+        return is_one_of(verb, self.lex.support_verbs)
 
     def _clause_subject(self, noun: Token) -> list[Arg]:
         """ "In a statement following a call with Mikati, Barrot said": the subject of the
@@ -197,6 +215,29 @@ class NounPatterns(RoleFinder):
                         return rel
                     found = found or rel
         return found
+
+    def cancelled(self, sent: Span) -> set[tuple[str, str]]:
+        """(agent, relation) of the acts a sentence calls off: "his visit was cancelled",
+        "Biden called off the trip", "pulled out of the summit"."""
+        out: set[tuple[str, str]] = set()
+        for noun in sent:
+            if noun.pos_ != "NOUN":
+                continue
+            head = noun.head
+            if noun.dep_ in ("nsubjpass", "dobj"):
+                verb = head
+            elif noun.dep_ == "pobj" and head.lower_ in ("of", "from") and head.head is not head:
+                verb = head.head  # "pulled out of the summit"
+            else:
+                continue
+            if not is_one_of(verb, self.lex.negation) or verb.pos_ != "VERB":
+                continue
+            for trig in self.lex.matches(noun):
+                agents = self._noun_agents(noun, trig)
+                if noun.dep_ != "nsubjpass" and not agents:
+                    agents = self.subjects(verb)
+                out.update((a.ref.key, trig.relation) for a in agents)
+        return out
 
     # -- events ---------------------------------------------------------------------------
 

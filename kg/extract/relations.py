@@ -84,7 +84,10 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
                     break
         if any(sent.start <= i < sent.end for i in places):
             found.extend(ctx.located_visits(sent))
+        cancelled = ctx.cancelled(sent)
         for rel in found:
+            if (rel.subject.key, rel.predicate) in cancelled:
+                continue  # "was scheduled to pay a visit ... but his visit was cancelled"
             key = (rel.subject.key, rel.predicate, rel.object.key, rel.start)
             if key not in best or rel.confidence > best[key].confidence:
                 best[key] = rel

@@ -202,13 +202,15 @@ class VerbPatterns(NounPatterns):
     def _pointed_owner(self, noun: Token, depth: int = 0) -> list[Arg]:
         """The owner of a noun, or of the noun it points at ("an end to X's strikes")."""
         found = self.owner(noun)
-        if found or depth > 2:
+        if found or depth > 2 or noun.lemma_.lower() not in self.lex.pointer_nouns:
             return found
         for c in noun.children:
             if c.dep_ == "prep" and c.lower_ in _POINTER_PREPS:
                 for p in c.children:
-                    if p.dep_ == "pobj":
-                        found += self.args(p) or self._pointed_owner(p, depth + 1)
+                    if p.dep_ == "pobj" and not self.args(p):
+                        # "an end to Israeli strikes": Israel; "the release of Bazoum" is
+                        # not aimed at Bazoum, but "of prisoners held by Russia" at Russia
+                        found += self._pointed_owner(p, depth + 1)
         return found
 
     def _evaluated(self, verb: Token) -> list[Arg]:

@@ -9,7 +9,8 @@ conjunct chains)? :func:`fits` holds the ontology's domain and range.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
@@ -42,6 +43,8 @@ _MEMBERSHIP_VERBS = frozenset({"consist", "include", "comprise", "involve"})
 _INHERIT = frozenset({"xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp", "prep", "npadvmod"})
 EVALUATIVE = frozenset({"praises", "criticizes", "condemns", "accuses", "rejects", "warns"})
 ACTOR_TYPES = frozenset({COUNTRY, PERSON}) | ORG_TYPES
+# Relations whose object may be a place: a city there stands for its country.
+PLACE_RELATIONS = frozenset({"visits", "attacks", "invades"})
 # Domain and range constraints the ontology sets; a relation that breaks them is not kept.
 STATE_OR_ORG = frozenset({COUNTRY}) | ORG_TYPES
 
@@ -67,6 +70,19 @@ class ArgumentFinder:
         self.gaz = gaz
         self.affiliation: dict[str, EntityRef] = {}  # person key -> org/country from a role
         self.role_of: dict[str, str] = {}  # person key -> leaderOf | officialOf, from a title
+        # While the objects of a visit or an attack are read, a city stands for its country.
+        self.places_as_actors = False
+
+    @contextmanager
+    def place_objects(self, relation: str) -> Iterator[None]:
+        """Within the block, a city names its country when the relation takes places as
+        objects: "arrived in Hiroshima" visits Japan, "shelled Kharkiv" attacks Ukraine."""
+        saved = self.places_as_actors
+        self.places_as_actors = relation in PLACE_RELATIONS
+        try:
+            yield
+        finally:
+            self.places_as_actors = saved
 
     # -- entities behind tokens -----------------------------------------------------------
 
@@ -84,6 +100,8 @@ class ArgumentFinder:
         if link is not None:
             if link.form == "demonym" and not plural_people(t):
                 return []  # "Russian" alone is a modifier; only "Ukrainians" names the country
+            if link.form == "city" and not self.places_as_actors:
+                return []  # "Kharkiv" is where things happen, not who acts
             text = self.doc[link.start : link.end].text
             return [Arg(ref, text, t, via=_via(link)) for ref in link.entities]
         low = t.lower_

@@ -53,7 +53,8 @@ class NounPatterns(RoleFinder):
             if relation is None:
                 return
         agents = self._noun_agents(noun, trig)
-        objects = self._noun_objects(noun, trig)
+        with self.place_objects(relation):
+            objects = self._noun_objects(noun, trig)
         if "inverse" in trig.options:
             agents, objects = objects, agents
         if "between" in trig.objects and not objects and (

@@ -67,7 +67,8 @@ class VerbPatterns(NounPatterns):
                     subjects, conj_subj = sides, True
                     break
                 continue
-            objects = self._verb_slot(verb, slot, trig, passive)
+            with self.place_objects(relation):
+                objects = self._verb_slot(verb, slot, trig, passive)
             if objects:
                 break
         if relation == "transfer":

@@ -92,10 +92,10 @@ def extract(articles: Iterable[Article], batch_size: int = BATCH_SIZE) -> Iterat
     first = next(remaining, None)
     if first is None:
         return  # nothing to read: do not spend seconds importing spaCy and loading the model
-    from kg.nlp import load_pipeline
+    from kg.nlp import load_pipeline, make_doc
 
     nlp = load_pipeline()
-    pairs = ((a.body, a) for a in itertools.chain([first], remaining))
+    pairs = ((make_doc(nlp, a), a) for a in itertools.chain([first], remaining))
     for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
         yield _result(doc, article)
 

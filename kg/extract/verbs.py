@@ -121,7 +121,7 @@ class VerbPatterns(NounPatterns):
             # "refused to meet Pakistan" rejects Pakistan; "refused to sanction China" does not
             return self._complement_objects(verb, friendly_only=trig.relation == "rejects")
         if slot == "owner":
-            return self._owned_objects(verb)
+            return self._owned_objects(verb, with_party=trig.relation in EVALUATIVE)
         if slot == "place":
             return self.event_places(verb)
         if slot == "parties":
@@ -185,7 +185,7 @@ class VerbPatterns(NounPatterns):
                 out = self._complement_objects(c, depth + 1, friendly_only)
         return unique_args(out)
 
-    def _owned_objects(self, verb: Token) -> list[Arg]:
+    def _owned_objects(self, verb: Token, with_party: bool = False) -> list[Arg]:
         """Owners of what the verb is about: "called for an end to Israeli airstrikes"."""
         out: list[Arg] = []
         for c in verb.children:
@@ -196,8 +196,13 @@ class VerbPatterns(NounPatterns):
             else:
                 continue
             for noun in nouns:
-                # "scrapped the nuclear deal with Iran": the other party owns it too
-                out += self.args(noun) or self._pointed_owner(noun) or self._prep(noun, "with")
+                # "scrapped the nuclear deal with Iran": the other party owns it too (not in
+                # "called for stronger ties with Japan")
+                out += (
+                    self.args(noun)
+                    or self._pointed_owner(noun)
+                    or (self._prep(noun, "with") if with_party else [])
+                )
         return unique_args(out)
 
     def _pointed_owner(self, noun: Token, depth: int = 0) -> list[Arg]:

@@ -121,7 +121,9 @@ class VerbPatterns(NounPatterns):
             # "refused to meet Pakistan" rejects Pakistan; "refused to sanction China" does not
             return self._complement_objects(verb, friendly_only=trig.relation == "rejects")
         if slot == "owner":
-            return self._owned_objects(verb, with_party=trig.relation in EVALUATIVE)
+            return self._owned_objects(
+                verb, with_party=trig.relation in EVALUATIVE or trig.relation == "agreesWith"
+            )
         if slot == "place":
             return self.event_places(verb)
         if slot == "parties":

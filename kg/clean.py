@@ -672,6 +672,14 @@ def _title_before(lines: Sequence[_Line], body_start: int) -> int:
 # Public API
 
 
+# A link to another story glued to the end of a paragraph ("... not of war". More On It:
+# 'Today's Era Isn't Of War': PM Modi Tells Russian President Putin Amid Ukraine Invasion").
+_INLINE_TEASER = re.compile(
+    r"(?<=[.!?\"”’'])\s+(?:More On It|More on this|Also Read|ALSO READ|Read Also|READ ALSO|"
+    r"Read More|READ MORE|Related|RELATED|Must Read|MUST READ)\s*:\s.{0,240}$"
+)
+
+
 def clean_article(raw: RawArticle) -> Article:
     """Separate the article body from page furniture and read its title, date and source."""
     texts = _normalize_text(raw.text)
@@ -726,7 +734,7 @@ def clean_article(raw: RawArticle) -> Article:
         if line.text in seen_text:
             continue
         seen_text.add(line.text)
-        paragraphs.append(line.text)
+        paragraphs.append(_INLINE_TEASER.sub("", line.text))
         kept.add(line.index)
 
     dateline_agency: str | None = None

@@ -77,6 +77,7 @@ _COLUMNS = {
     "generic_nouns.tsv": ("noun", "refers_to"),
     "title_modifiers.tsv": ("word", "effect"),
     "cities.tsv": ("name", "country", "kind", "population", "aliases"),
+    "group_nouns.tsv": ("noun", "refers_to"),
 }
 _KEY_RE = re.compile(r"[A-Za-z0-9_\-]+")
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u2032": "'"})
@@ -224,6 +225,7 @@ class Gazetteer:
         self.honorifics: frozenset[str] = frozenset()  # "mr", "sheikh", "dr"
         self.name_particles: frozenset[str] = frozenset()  # "bin", "von", "da"
         self.title_modifiers: dict[str, str] = {}  # "former" -> former, "caretaker" -> current
+        self.group_nouns: dict[str, str] = {}  # "leader" -> Person: "the two leaders"
         # exact-case index for abbreviations; lower-case index for everything else, with the
         # stored form kept when it is a common word (to refuse an all-lower-case surface)
         self._exact: dict[str, list[Match]] = {}
@@ -277,7 +279,13 @@ class Gazetteer:
             row["noun"].lower(): row["refers_to"]
             for row in _read_tsv(directory / "generic_nouns.tsv")
         }
-        return cls(entries, titles, nouns)
+        gazetteer = cls(entries, titles, nouns)
+        if (directory / "group_nouns.tsv").exists():
+            gazetteer.group_nouns = {
+                row["noun"].lower(): row["refers_to"]
+                for row in _read_tsv(directory / "group_nouns.tsv")
+            }
+        return gazetteer
 
     # -- lookups -------------------------------------------------------------------------
 

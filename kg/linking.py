@@ -31,6 +31,9 @@ COUNTRY = "Country"
 ORG_TYPES = frozenset({"Organization", "IntergovernmentalOrganization", "ArmedGroup"})
 
 _PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
+# "the two leaders", "both sides", "the three countries": how many a group noun stands for.
+_GROUP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
+_STATE_TYPES = frozenset({"Country", "IntergovernmentalOrganization", "Organization"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 # Sentences back that a pronoun or definite description may reach for its antecedent.
 _PRONOUN_WINDOW = 3
@@ -251,14 +254,58 @@ class EntityLinker:
                 ref = self._salient_person(persons, here, exclude=self._clause_subject(tok, links))
                 if ref is not None:
                     links.add(Link(tok.i, tok.i + 1, (ref,), "pronoun"))
+            elif self._group_size(tok):
+                self._group(doc, tok, here, named, links, sent_index)
             elif tok.pos_ in ("NOUN", "PROPN") and self._generic(tok) and self._definite(tok):
                 self._describe(doc, tok, here, persons, links, sent_index)
 
     def _coref_hashes(self, doc: Doc) -> set[int]:
-        """LOWER hashes of the words that may start coreference: pronouns, generic nouns."""
+        """LOWER hashes of the words that may start coreference: pronouns, generic nouns,
+        plural group nouns ("leaders", "countries")."""
         words = set(_PERSON_PRONOUNS)
         words.update(noun.split()[-1] for noun in self.gaz.generic_nouns)
+        words.update(_plural(noun.split()[-1]) for noun in self.gaz.group_nouns)
         return {doc.vocab.strings.add(w) for w in words}
+
+    def _group_size(self, tok: Token) -> int:
+        """How many entities "the two leaders", "both sides", "the three countries" stand for
+        (0 if the token is no such group)."""
+        if tok.tag_ not in ("NNS", "NNPS") or tok.lemma_.lower() not in self.gaz.group_nouns:
+            return 0
+        for c in tok.children:
+            if c.dep_ in ("nummod", "det", "predet", "quantmod") and c.lower_ in _GROUP_COUNTS:
+                return _GROUP_COUNTS[c.lower_]
+        return 0
+
+    def _group(self, doc: Doc, tok: Token, here: int, named: list[Link], links, sent_index):
+        """Link a group to the last N distinct people (or countries and organizations)
+        mentioned before it: "Kishida met Yoon ... the two leaders agreed"."""
+        size = self._group_size(tok)
+        kind = self.gaz.group_nouns[tok.lemma_.lower()]
+        if any(c.dep_ == "prep" for c in tok.children):
+            return  # "the two parties to the Ethiopian conflict": the phrase says who
+        window = _PRONOUN_WINDOW if kind == PERSON else _DESCRIPTION_WINDOW
+        # Candidates in the window, ranked by how often the article named them so far, then
+        # by recency: "the two countries" of a story on India and China are India and China,
+        # even if the summit's host was named last.
+        counts: dict[EntityRef, list[int]] = {}
+        for lk in named:
+            if lk.start >= tok.i or lk.form in ("pronoun", "description", "city"):
+                continue
+            for ref in lk.entities:
+                if ref.type == kind or (kind == "Actor" and ref.type in _STATE_TYPES):
+                    entry = counts.setdefault(ref, [0, -1])
+                    entry[0] += 1
+                    if here - sent_index[lk.start] <= window:
+                        entry[1] = lk.start
+        ranked = sorted(
+            (ref for ref, (_, last) in counts.items() if last >= 0),
+            key=lambda r: (-counts[r][0], -counts[r][1]),
+        )
+        if len(ranked) >= size:
+            found = sorted(ranked[:size], key=lambda r: counts[r][1])
+            start = min([tok.i] + [c.i for c in tok.lefts if c.dep_ in ("nummod", "det", "amod")])
+            links.add(Link(start, tok.i + 1, tuple(found), "description"))
 
     def _generic(self, tok: Token) -> bool:
         """A generic noun ("alliance") or title ("secretary general") that may corefer."""
@@ -324,6 +371,8 @@ class EntityLinker:
         ref = owner.entities[0]
         if day is None or ref.type == PERSON or owner.form == "pronoun":
             return
+        if any(self.gaz.title_modifiers.get(c.lower_, "current") != "current" for c in tok.lefts):
+            return  # "the former Nigerian leader" is not the one in office
         titled = [
             c for c in tok.lefts if c.lower_ in self.gaz.title_words and c.i not in links.by_token
         ]
@@ -393,6 +442,14 @@ class _SentenceIndex:
 
     def __getitem__(self, i: int) -> int:
         return bisect.bisect_right(self.starts, i) - 1
+
+
+def _plural(noun: str) -> str:
+    if noun.endswith("man"):
+        return noun[:-3] + "men"
+    if noun.endswith("y") and noun[-2:-1] not in "aeiou":
+        return noun[:-1] + "ies"
+    return noun + "s"
 
 
 def _particle_surnames(parts: list[str], gaz: Gazetteer) -> list[str]:

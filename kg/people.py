@@ -104,7 +104,8 @@ class PeopleFinder:
         taken = {i for span in people for i in range(span.start, span.end)}
         found = []
         for t in doc:
-            if t.i in taken or t.pos_ != "PROPN" or not t.text[:1].isupper() or t.is_stop:
+            # (the tagger calls a sentence-initial "Trump" an adjective: any capitalised word)
+            if t.i in taken or not t.text[:1].isupper() or t.is_stop or not t.is_alpha:
                 continue
             other = owner[t.i]
             if other is not None and (

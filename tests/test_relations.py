@@ -247,9 +247,12 @@ def test_planned_relations_are_marked(nlp):
     assert find(nlp, text, "Jens Stoltenberg", "meetsWith", "Fumio Kishida").modality == "planned"
 
 
-def test_condition_is_hypothetical(nlp):
-    rel = find(nlp, "If Russia attacks Poland, NATO will respond.", "Russia", "attacks", "Poland")
-    assert rel.modality == "hypothetical"
+def test_a_condition_states_nothing(nlp):
+    # "if Russia attacks Poland" is no attack in the graph (a conditional, not a claim)
+    got = triples(nlp, "If Russia attacks Poland, NATO will respond.")
+    assert ("Russia", "attacks", "Poland") not in got
+    got = triples(nlp, "Beijing could send weapons to Moscow, officials fear.")
+    assert ("China", "suppliesWeaponsTo", "Russia") not in got
 
 
 # -- coreference -----------------------------------------------------------------------------

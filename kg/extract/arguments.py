@@ -150,9 +150,40 @@ class ArgumentFinder:
                     if g.dep_ in ("pobj", "dobj")
                     for a in self.args(g, depth + 1)
                 ]
+                # the parser often breaks long lists of titled names: read them off the text
+                listed = self._linear_list(c.i + 1)
+                if len(listed) > len(found):
+                    found = listed
                 if len(found) >= 2:
-                    return found
+                    return unique_args(found)
         return []
+
+    def _linear_list(self, i: int) -> list[Arg]:
+        """Entities listed from token ``i`` on: "himself, Vice President J.D. Vance, and Prime
+        Minister Narendra Modi" (titles, commas, "and" between them; a verb ends the list)."""
+        doc = self.doc
+        out: list[Arg] = []
+        end = min(len(doc), doc[i].sent.end if i < len(doc) else i)
+        while i < end:
+            t = doc[i]
+            link = self.links.at(t)
+            if link is not None:
+                if link.form not in ("demonym", "city"):
+                    text = doc[link.start : link.end].text
+                    out += [Arg(ref, text, doc[link.end - 1], _via(link)) for ref in link.entities]
+                i = max(link.end, i + 1)
+                continue
+            if t.pos_ in ("VERB", "AUX") or t.text in (".", ";", ":"):
+                break
+            if not (
+                t.text in (",", "&", "-", "'s", "’s")
+                or t.lower_ in ("and", "the", "of", "his", "her", "their")
+                or t.lower_ in self.gaz.title_words
+                or t.lower_.rstrip(".") in self.gaz.honorifics
+            ):
+                break
+            i += 1
+        return out
 
     def _resolve_they(self, t: Token, depth: int) -> list[Arg]:
         """'they' in what a group said: "Mali, Burkina Faso and Niger said they would leave"."""

@@ -31,6 +31,16 @@ STATES = frozenset({"memberOf", "leaderOf", "officialOf", "allyOf", "partnerOf"}
 # Acts that, when vowed or threatened, are a threat against their target.
 HOSTILE = frozenset({"attacks", "invades", "sanctions"})
 _COMPLEMENTS = frozenset({"xcomp", "ccomp", "acl", "pcomp"})
+# Hypotheticals that are still stated: requests ("urged X to", in object_control.txt plus these)
+# and hedged claims ("a suspected Israeli strike").
+_STATED_HYPOTHETICALS = frozenset(
+    {"call", "demand", "appeal", "against", "must", "should", "suspected", "suspect", "alleged",
+     "allege", "possible", "potential"}
+)  # fmt: skip
+# Words that make a meeting with several people several meetings, one with each.
+_ONE_BY_ONE = frozenset(
+    {"bilateral", "separate", "separately", "individual", "individually", "respectively", "each"}
+)
 
 
 class Framing(ArgumentFinder):
@@ -70,11 +80,15 @@ class Framing(ArgumentFinder):
 
     # -- modality -------------------------------------------------------------------------
 
-    def _governing(self, word: Token) -> str | None:
-        m = self.lex.modality.get(word.lemma_.lower()) or self.lex.modality.get(word.lower_)
-        return m[0] if m and m[1] == "governor" else None
+    def _governing(self, word: Token) -> tuple[str, str] | None:
+        """(modality, word) when ``word`` frames what it governs ("plan", "urge", "bid")."""
+        for form in (word.lemma_.lower(), word.lower_):
+            m = self.lex.modality.get(form)
+            if m and m[1] == "governor":
+                return m[0], form
+        return None
 
-    def _noun_frame(self, noun: Token) -> str:
+    def _noun_frame(self, noun: Token) -> tuple[str, str] | None:
         """Modality a noun gets from its own words: "meetings scheduled with", "membership bid",
         "application for membership", "path to membership"."""
         for c in noun.children:
@@ -85,38 +99,52 @@ class Framing(ArgumentFinder):
         head = noun.head
         if noun.dep_ == "compound" or (noun.dep_ == "pobj" and head.dep_ == "prep"):
             governor = head if noun.dep_ == "compound" else head.head
-            return self._governing(governor) or ""
-        return ""
+            return self._governing(governor)
+        return None
 
-    def modality(self, pred: Token, noun: Token | None = None) -> str:
-        """planned / hypothetical from modals, 'if', planning and request words up the chain."""
-        found = self._noun_frame(noun) if noun is not None else ""
+    def frame(self, pred: Token, noun: Token | None = None) -> tuple[str, str]:
+        """(modality, the word that set it): planned / hypothetical from modals, 'if',
+        planning and request words up the chain; ("asserted", "") otherwise."""
+        found = self._noun_frame(noun) if noun is not None else None
         t: Token | None = pred
         hops = 0
-        while t is not None and hops < 5:
+        while t is not None and hops < 5 and found is None:
             for c in t.children:
                 m = self.lex.modality.get(c.lower_)
                 if m and c.dep_ in ("aux", "mark") and m[1] in ("aux", "mark"):
-                    found = found or m[0]
+                    found = found or (m[0], c.lower_)
             if t.dep_ == "pcomp" and t.head.lower_ == "against":
-                found = found or "hypothetical"  # "warned Beijing against supplying weapons"
+                found = found or ("hypothetical", "against")  # "warned Beijing against supplying"
             if t.dep_ in ("xcomp", "advcl", "pcomp") and t.head is not t:
                 head = t.head
                 # "is due to meet", "urged X to increase": the governor frames its complement;
                 # an adverbial clause ("Speaking in Seoul, he urged") is not framed by it.
                 if t.dep_ != "advcl":
-                    found = found or self._governing(head) or ""
+                    found = found or self._governing(head)
                 t = head
             elif t.dep_ == "conj" and t.head is not t:
                 t = t.head
             else:
                 break
             hops += 1
-        return found or "asserted"
+        return found or ("asserted", "")
+
+    def modality(self, pred: Token, noun: Token | None = None) -> str:
+        """planned / hypothetical / asserted (see :meth:`frame`)."""
+        return self.frame(pred, noun)[0]
+
+    def _speculative(self, modality: str, source: str) -> bool:
+        """A hypothetical the text does not state: a condition ("if"), a possibility ("could",
+        "the idea of a summit"), a wish ("hopes to"). Requested or required acts ("urged Seoul
+        to send aid", "warned Beijing against supplying", "must remain united") and hedged
+        claims ("a suspected Israeli strike") are still stated, as hypothetical."""
+        return modality == "hypothetical" and not (
+            source in self.lex.object_control or source in _STATED_HYPOTHETICALS
+        )
 
     def _kept_state(self, noun: Token | None) -> bool:
         """ "will strengthen its partnership with Japan": the verb presupposes the state."""
-        if noun is None or noun.dep_ not in ("dobj", "conj") or self._noun_frame(noun):
+        if noun is None or noun.dep_ not in ("dobj", "conj") or self._noun_frame(noun) is not None:
             return False
         return is_one_of(noun.head, self.lex.state_verbs)
 
@@ -173,7 +201,9 @@ class Framing(ArgumentFinder):
         options: frozenset[str] = frozenset(),
     ) -> Iterator[Relation]:
         pred = pred or anchor
-        modality = self.modality(pred, noun)
+        modality, source = self.frame(pred, noun)
+        if self._speculative(modality, source):
+            return  # "if Sweden joins", "the idea of a summit with Putin"
         if "planned" in options and modality == "asserted":
             modality = "planned"
         if (
@@ -191,6 +221,16 @@ class Framing(ArgumentFinder):
             pairs = [(a, b) for i, a in enumerate(ents) for b in ents[i + 1 :]]
         else:
             pairs = [(s, o) for s in subjects for o in objects]
+            if "clique" in options and len(objects) >= 2 and not self._bilateral(anchor):
+                # "Trump was joined on the call by Starmer, Macron and Merz": one meeting of
+                # them all, a pair for each two of them (not two of one delegation)
+                ents = [o for o in objects if isinstance(o.ref, EntityRef)]
+                pairs += [
+                    (a, b)
+                    for i, a in enumerate(ents)
+                    for b in ents[i + 1 :]
+                    if not self._same_side(a.ref, b.ref)
+                ]
         if mutual:
             pairs += [(o, s) for s, o in pairs]
         for s, o in pairs:
@@ -206,6 +246,21 @@ class Framing(ArgumentFinder):
                 )  # fmt: skip
                 if rel is not None:
                     yield rel
+
+    def _same_side(self, a: EntityRef, b: EntityRef) -> bool:
+        """Two officials of one country (Rubio and Vance at a meeting with India)."""
+        home = [self.affiliation.get(r.key) or self._office_entity(r) for r in (a, b)]
+        return home[0] is not None and home[0] == home[1]
+
+    def _office_entity(self, person: EntityRef) -> str | None:
+        offices = self.actors.offices_of(person.label, self.day) if self.day else []
+        return offices[0].entity if offices else None
+
+    @staticmethod
+    def _bilateral(anchor: Token) -> bool:
+        """ "held bilateral talks with A, B and C", "met A and B separately": one meeting each."""
+        words = {c.lower_ for c in anchor.children} | {c.lower_ for c in anchor.head.children}
+        return bool(words & _ONE_BY_ONE)
 
     def _allowed(self, s: Arg, relation: str, o: Arg, options: frozenset[str]) -> bool:
         """The lexicon row's constraints on the object, and no visits to one's own country."""

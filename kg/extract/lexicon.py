@@ -39,6 +39,7 @@ OPTIONS = frozenset(
         "no_complement",  # not when the verb has a second, predicative object ("called X a liar")
         "patient_subject",  # the passive subject is the subject ("was admitted to the UN")
         "passive_only",  # only in the passive ("was disappointed by China")
+        "clique",  # the objects meet each other too ("was joined on the call by A, B and C")
     }
 )
 # Dependencies by which the extra words of a verb trigger hang on it (or on each other).
@@ -90,7 +91,7 @@ class Trigger:
             return all(w in mods for w in self.words)
         found: set[str] = set()
         frontier = [tok]
-        for _ in range(2):  # the verb's children, and theirs ("take aim at": at <- aim;
+        for _ in range(3):  # the verb's children, and theirs ("take aim at": at <- aim;
             nxt = []  # "called for Seoul to provide": for <- provide)
             for head in frontier:
                 for c in head.children:

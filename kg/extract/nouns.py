@@ -54,7 +54,9 @@ class NounPatterns(RoleFinder):
                 return
         agents = self._noun_agents(noun, trig)
         with self.place_objects(relation):
-            objects = self._noun_objects(noun, trig)
+            objects, slot = self._noun_slot_objects(noun, trig)
+        # "negotiations involving Rubio, Vance and Modi": one meeting of all of them
+        options = trig.options | {"clique"} if slot == "members" else trig.options
         if "inverse" in trig.options:
             agents, objects = objects, agents
         if "between" in trig.objects and not objects and (
@@ -74,7 +76,7 @@ class NounPatterns(RoleFinder):
             agents = self._coordinated_agents(noun)
         yield from self._emit(
             agents, relation, objects, noun, noun, sent, trig.name, trig.confidence - 0.05,
-            conj_subj=conj_subj, pred=pred, options=trig.options,
+            conj_subj=conj_subj, pred=pred, options=options,
         )  # fmt: skip
 
     # -- agents ---------------------------------------------------------------------------
@@ -163,6 +165,10 @@ class NounPatterns(RoleFinder):
     # -- objects --------------------------------------------------------------------------
 
     def _noun_objects(self, noun: Token, trig: Trigger) -> list[Arg]:
+        return self._noun_slot_objects(noun, trig)[0]
+
+    def _noun_slot_objects(self, noun: Token, trig: Trigger) -> tuple[list[Arg], str]:
+        """The objects of a noun trigger and the slot that found them."""
         governor = noun.head if noun.dep_ == "dobj" and noun.head.pos_ == "VERB" else None
         for slot in trig.objects:
             if slot.startswith("prep:"):
@@ -179,6 +185,8 @@ class NounPatterns(RoleFinder):
                         found = self._prep(c, slot[5:], owners=True)
             elif slot == "mod":  # "his Japan visit": the modifier is the destination
                 found = [a for a in self.modifiers(noun) if a.ref.type != PERSON]
+            elif slot == "members":  # "negotiations involving Rubio, Vance and Modi"
+                found = self._listed_members(noun, 0)
             elif slot == "acl_obj":  # "allegations linking the Indian government with ..."
                 found = [
                     a
@@ -191,8 +199,8 @@ class NounPatterns(RoleFinder):
             else:
                 found = []
             if found:
-                return found
-        return []
+                return found, slot
+        return [], ""
 
     @staticmethod
     def _of_objects(noun: Token) -> list[Token]:

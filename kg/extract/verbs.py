@@ -102,9 +102,14 @@ class VerbPatterns(NounPatterns):
             owners = trig.relation in EVALUATIVE
             found = self._prep(verb, slot[5:], owners=owners)
             for c in verb.children:  # "paid tribute to", "exchanged prisoners with", "walked
-                # away from": the preposition may hang on the object or a particle
+                # away from": the preposition may hang on the object or a particle, or on the
+                # object of another preposition ("joined on the call by Starmer")
                 if not found and c.dep_ in ("dobj", "advmod", "prt", "prep"):
                     found = self._prep(c, slot[5:], owners=owners)
+                if not found and c.dep_ == "prep" and trig.words:
+                    for p in c.children:
+                        if not found and p.dep_ == "pobj":
+                            found = self._prep(p, slot[5:], owners=owners)
             return found
         if slot == "for_clause":
             return self._for_clause(verb)

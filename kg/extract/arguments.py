@@ -17,6 +17,7 @@ from spacy.tokens import Doc, Token
 
 from kg.actors import load_actors, parse_date
 from kg.extract.lexicon import Lexicon, is_one_of
+from kg.extract.quotes import quote_speakers
 from kg.extract.syntax import (
     clause_head,
     conj_chain,
@@ -33,6 +34,7 @@ _SUBJ = frozenset({"nsubj", "nsubjpass", "csubj"})
 _RELATIVE = frozenset({"which", "that", "who", "whom", "whose"})
 _IT = frozenset({"it", "its", "itself"})
 _THEY = frozenset({"they", "them", "their", "themselves"})
+_FIRST_PERSON = frozenset({"i", "me", "my", "myself", "we", "us", "our", "ourselves"})
 # "US-led sanctions", "Saudi-led coalition", "Russian-held territory", "the pair held talks":
 # the modifier is the agent (not in "AU-sponsored talks" or "Iran-backed Houthis").
 _LEADING = frozenset(
@@ -70,6 +72,7 @@ class ArgumentFinder:
         self.lex = lex
         self.gaz = gaz
         self.actors = load_actors()
+        self._quotes: dict[int, Arg] | None = None  # token -> speaker of its quotation
         self.day = parse_date(doc._.article_date) if Doc.has_extension("article_date") else None
         self.affiliation: dict[str, EntityRef] = {}  # person key -> org/country from a role
         self.role_of: dict[str, str] = {}  # person key -> leaderOf | officialOf, from a title
@@ -108,6 +111,8 @@ class ArgumentFinder:
             text = self.doc[link.start : link.end].text
             return [Arg(ref, text, t, via=_via(link)) for ref in link.entities]
         low = t.lower_
+        if low in _FIRST_PERSON:
+            return self._resolve_first_person(t)
         if low in _THEY:
             return self._resolve_they(t, depth)
         if low in _IT:
@@ -137,6 +142,26 @@ class ArgumentFinder:
                     owners = self._prep(t, "of", depth)
                 return [a for a in owners if is_actor(a.ref) and a.ref.type != PERSON]
         return []
+
+    def quote_speaker(self, t: Token) -> Arg | None:
+        """Who says the quotation ``t`` is in, when the text names them."""
+        if self._quotes is None:
+            self._quotes = {}  # (being computed: a speaker's own subject is not quoted)
+            self._quotes = quote_speakers(self.doc, self._speech_subject, self._is_speech_verb)
+        return self._quotes.get(t.i)
+
+    def _is_speech_verb(self, t: Token) -> bool:
+        return t.pos_ == "VERB" and is_one_of(t, self.lex.speech_verbs)
+
+    def _speech_subject(self, verb: Token) -> Arg | None:
+        found = [a for a in self.subjects(verb) if isinstance(a.ref, EntityRef)]
+        return found[0] if found else None
+
+    def _resolve_first_person(self, t: Token) -> list[Arg]:
+        """ "I" and "we" in a quote are its speaker (a person speaking for a state stays the
+        person: the state-level reading rolls them up)."""
+        speaker = self.quote_speaker(t)
+        return [Arg(speaker.ref, t.text, t, via="pronoun")] if speaker is not None else []
 
     def _listed_members(self, t: Token, depth: int) -> list[Arg]:
         """ "Quad leaders, consisting of Modi, Kishida and Biden": the people listed."""
@@ -304,6 +329,8 @@ class ArgumentFinder:
             found = [a for a in finder(noun, depth) if is_actor(a.ref)]
             if found:
                 return found
+        if noun.lemma_.lower() not in self.lex.agentive_nouns:
+            return []  # "the inclusion of Cuba" is not Cuba's doing
         return [a for a in self._prep(noun, "of", depth) if is_actor(a.ref)]
 
     def _poss(self, noun: Token, depth: int = 0) -> list[Arg]:

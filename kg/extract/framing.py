@@ -163,7 +163,11 @@ class Framing(ArgumentFinder):
     # -- speakers -------------------------------------------------------------------------
 
     def speaker(self, pred: Token) -> Arg | None:
-        """Who reports the clause: the subject of a verb of saying it is the complement of."""
+        """Who reports the clause: the subject of a verb of saying it is the complement of, or
+        the speaker of the quotation it is in."""
+        return self._reporting_subject(pred) or self.quote_speaker(pred)
+
+    def _reporting_subject(self, pred: Token) -> Arg | None:
         t = pred
         for _ in range(6):
             if t.head is t:

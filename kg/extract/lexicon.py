@@ -144,6 +144,7 @@ class Lexicon:
     state_verbs: frozenset[str] = frozenset()  # "strengthen": its object's state holds
     pointer_nouns: frozenset[str] = frozenset()  # "an end to X's strikes" is about X
     remote_verbs: frozenset[str] = frozenset()  # "wins in Ukraine": the subject need not be there
+    agentive_nouns: frozenset[str] = frozenset()  # "the statement of X" is X's
 
     def lemma_hashes(self, strings) -> frozenset[int]:
         """Hashes (in a spaCy StringStore) of every trigger head word, for fast array scans
@@ -263,4 +264,5 @@ def load_lexicon() -> Lexicon:
         state_verbs=_words("state_verbs.txt"),
         pointer_nouns=_words("pointer_nouns.txt"),
         remote_verbs=_words("remote_verbs.txt"),
+        agentive_nouns=_words("agentive_nouns.txt"),
     )

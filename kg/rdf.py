@@ -154,6 +154,10 @@ class GraphBuilder:
                     add((ev, DCTERMS.date, Literal(art.date, datatype=XSD.date)))
                 if rel.speaker is not None:
                     add((ev, GEO.speaker, entity_iri(ent(rel.speaker))))
+                if rel.event is not None:
+                    event = self._remap_event(rel.event, ent)
+                    events[event.key] = event
+                    add((ev, GEO.about, entity_iri(event)))
                 if rel.surface.get("subject"):
                     add((ev, GEO.subjectText, Literal(rel.surface["subject"])))
                 if rel.surface.get("object"):
@@ -180,8 +184,9 @@ class GraphBuilder:
             add((iri, RDFS.label, Literal(event.label)))
             if event.agent is not None:
                 add((iri, GEO.agent, entity_iri(event.agent)))
+            role = GEO.destination if event.type == "Visit" else GEO.participant
             for p in event.participants:
-                add((iri, GEO.destination, entity_iri(p)))
+                add((iri, role, entity_iri(p)))
         return triples
 
     # -- entity merging -------------------------------------------------------------------
@@ -250,7 +255,7 @@ class GraphBuilder:
     def _remap_event(event: EventRef, ent) -> EventRef:
         agent = ent(event.agent) if event.agent is not None else None
         parts = tuple(ent(p) for p in event.participants)
-        key = "_".join(["Visit", agent.key if agent else "unknown", *(p.key for p in parts)])
+        key = "_".join([event.type, *((agent.key,) if agent else ()), *(p.key for p in parts)])
         return replace(event, key=key, agent=agent, participants=parts)
 
 

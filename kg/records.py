@@ -96,3 +96,4 @@ class Relation:
     confidence: float = 0.8
     rule: str = ""  # lexicon entry or pattern that fired, e.g. "verb:urge"
     surface: dict[str, str] = field(default_factory=dict)  # surface forms of subject/object
+    event: EventRef | None = None  # the act the sentence refers to ("condemned the move")

@@ -31,6 +31,8 @@ class GEO(DefinedNamespace):
     Event: URIRef
     Visit: URIRef
     Meeting: URIRef
+    Attack: URIRef
+    Agreement: URIRef
     Article: URIRef
     Evidence: URIRef
     QuadClass: URIRef
@@ -90,6 +92,7 @@ class GEO(DefinedNamespace):
     charStart: URIRef
     charEnd: URIRef
     modality: URIRef
+    about: URIRef
     speaker: URIRef
     confidence: URIRef
     rule: URIRef

@@ -60,6 +60,7 @@ class Arg:
     text: str
     token: Token
     via: str = ""  # "pronoun", "description", ... when coreference supplied it
+    event: EventRef | None = None  # the act "the move" refers to, whose agent this is
 
 
 class ArgumentFinder:
@@ -73,6 +74,7 @@ class ArgumentFinder:
         self.gaz = gaz
         self.actors = load_actors()
         self._quotes: dict[int, Arg] | None = None  # token -> speaker of its quotation
+        self.sentence_index = 0  # of the sentence being read (for references back to acts)
         self.day = parse_date(doc._.article_date) if Doc.has_extension("article_date") else None
         self.affiliation: dict[str, EntityRef] = {}  # person key -> org/country from a role
         self.role_of: dict[str, str] = {}  # person key -> leaderOf | officialOf, from a title

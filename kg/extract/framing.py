@@ -115,10 +115,10 @@ class Framing(ArgumentFinder):
                     found = found or (m[0], c.lower_)
             if t.dep_ == "pcomp" and t.head.lower_ == "against":
                 found = found or ("hypothetical", "against")  # "warned Beijing against supplying"
-            if t.dep_ in ("xcomp", "advcl", "pcomp") and t.head is not t:
+            if t.dep_ in ("xcomp", "advcl", "pcomp", "acl") and t.head is not t:
                 head = t.head
-                # "is due to meet", "urged X to increase": the governor frames its complement;
-                # an adverbial clause ("Speaking in Seoul, he urged") is not framed by it.
+                # "is due to meet", "urged X to increase", "a bid to join": the governor frames
+                # its complement; an adverbial clause ("Speaking in Seoul, he urged") is not.
                 if t.dep_ != "advcl":
                     found = found or self._governing(head)
                 t = head
@@ -317,4 +317,5 @@ class Framing(ArgumentFinder):
             confidence=round(max(0.05, min(confidence, 0.99)), 2),
             rule=rule,
             surface={"subject": s.text, "object": o.text},
+            event=o.event,
         )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from spacy.tokens import Token
@@ -145,6 +145,7 @@ class Lexicon:
     pointer_nouns: frozenset[str] = frozenset()  # "an end to X's strikes" is about X
     remote_verbs: frozenset[str] = frozenset()  # "wins in Ukraine": the subject need not be there
     agentive_nouns: frozenset[str] = frozenset()  # "the statement of X" is X's
+    event_nouns: dict[str, str] = field(default_factory=dict)  # "move" -> move, "deal" -> agreement
 
     def lemma_hashes(self, strings) -> frozenset[int]:
         """Hashes (in a spaCy StringStore) of every trigger head word, for fast array scans
@@ -265,4 +266,9 @@ def load_lexicon() -> Lexicon:
         pointer_nouns=_words("pointer_nouns.txt"),
         remote_verbs=_words("remote_verbs.txt"),
         agentive_nouns=_words("agentive_nouns.txt"),
+        event_nouns={
+            row[0].lower(): row[1].strip()
+            for row in _rows(data_file("lexicon", "event_nouns.tsv"))
+            if row[0] != "noun"
+        },
     )

@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from spacy.tokens import Span, Token
 
 from kg.extract.arguments import STATE_OR_ORG, Arg, unique_args
+from kg.extract.events import Events
 from kg.extract.lexicon import Trigger, is_one_of
-from kg.extract.roles import RoleFinder
 from kg.linking import PERSON
 from kg.records import EntityRef, EventRef, Relation
 from kg.vocab import SYMMETRIC
@@ -32,7 +32,7 @@ _VISIT_NOUNS = frozenset({"visit", "trip", "tour", "stop"})
 _GOVERNED = frozenset({"dobj", "pobj", "nsubj", "nsubjpass", "attr", "conj"})
 
 
-class NounPatterns(RoleFinder):
+class NounPatterns(Events):
     """Relations stated by nouns and adjectives."""
 
     def _noun(self, noun: Token, trig: Trigger, sent: Span) -> Iterator[Relation]:
@@ -246,6 +246,8 @@ class NounPatterns(RoleFinder):
                 if noun.dep_ != "nsubjpass" and not agents:
                     agents = self.subjects(verb)
                 out.update((a.ref.key, trig.relation) for a in agents)
+                if not agents:  # "the visit was cancelled": whoever's visit the sentence told
+                    out.add(("*", trig.relation))
         return out
 
     # -- events ---------------------------------------------------------------------------

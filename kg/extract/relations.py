@@ -72,7 +72,8 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
     hits = numpy.nonzero(hit)[0].tolist()
     places = numpy.nonzero(arrays[:, 1] == doc.vocab.strings.add("in"))[0].tolist()
     k = 0
-    for sent in sents:
+    for index, sent in enumerate(sents):
+        ctx.sentence_index = index
         found: list[Relation] = list(roles[id(sent)])
         while k < len(hits) and hits[k] < sent.end:
             tok = doc[hits[k]]
@@ -85,8 +86,9 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
         if any(sent.start <= i < sent.end for i in places):
             found.extend(ctx.located_visits(sent))
         cancelled = ctx.cancelled(sent)
+        ctx.remember(found, index)
         for rel in found:
-            if (rel.subject.key, rel.predicate) in cancelled:
+            if {(rel.subject.key, rel.predicate), ("*", rel.predicate)} & cancelled:
                 continue  # "was scheduled to pay a visit ... but his visit was cancelled"
             key = (rel.subject.key, rel.predicate, rel.object.key, rel.start)
             if key not in best or rel.confidence > best[key].confidence:

@@ -204,11 +204,12 @@ class VerbPatterns(NounPatterns):
                 continue
             for noun in nouns:
                 # "scrapped the nuclear deal with Iran": the other party owns it too (not in
-                # "called for stronger ties with Japan")
+                # "called for stronger ties with Japan"); "rejected the deal": the one reported
                 out += (
                     self.args(noun)
                     or self._pointed_owner(noun)
                     or (self._prep(noun, "with") if with_party else [])
+                    or self.referred_act(noun, self.sentence_index)
                 )
         return unique_args(out)
 
@@ -237,7 +238,8 @@ class VerbPatterns(NounPatterns):
                 if event is not None:
                     out.append(event)
                 else:
-                    out.extend(self.owner(noun))
+                    # "condemned the attack": whose attack the article reported
+                    out.extend(self.owner(noun) or self.referred_act(noun, self.sentence_index))
         return out
 
     # -- transfers ------------------------------------------------------------------------

@@ -35,6 +35,10 @@ _RELATIVE = frozenset({"which", "that", "who", "whom", "whose"})
 _IT = frozenset({"it", "its", "itself"})
 _THEY = frozenset({"they", "them", "their", "themselves"})
 _FIRST_PERSON = frozenset({"i", "me", "my", "myself", "we", "us", "our", "ourselves"})
+# Nouns for an organization named by its modifier ("the Houthi group", "the Hamas movement").
+_GROUP_WORDS = frozenset(
+    {"group", "movement", "militia", "faction", "organisation", "organization"}
+)
 # "US-led sanctions", "Saudi-led coalition", "Russian-held territory", "the pair held talks":
 # the modifier is the agent (not in "AU-sponsored talks" or "Iran-backed Houthis").
 _LEADING = frozenset(
@@ -141,9 +145,23 @@ class ArgumentFinder:
             ):
                 owners = self.modifiers(t, depth, people=True) + self._poss(t, depth)
                 if not owners and self._is_proxy(t):  # "Leaders of the Group of Seven"
-                    owners = self._prep(t, "of", depth)
+                    owners = self._prep(t, "of", depth) or self._prep(t, "from", depth)
                 return [a for a in owners if is_actor(a.ref) and a.ref.type != PERSON]
+            if t.lemma_.lower() in _GROUP_WORDS:  # "the Houthi group", "the Wagner group"
+                owners = self.modifiers(t, depth)
+                return [a for a in owners if a.ref.type in ORG_TYPES]
+            members = self._group_of(t, depth)
+            if members:
+                return members
         return []
+
+    def _group_of(self, t: Token, depth: int) -> list[Arg]:
+        """ "the two Gulf states of the UAE and Bahrain": a plural group noun whose of-phrase
+        lists its members."""
+        if t.tag_ not in ("NNS", "NNPS") or t.lemma_.lower() not in self.gaz.group_nouns:
+            return []
+        found = self._prep(t, "of", depth)
+        return found if len(found) >= 2 else []
 
     def quote_speaker(self, t: Token) -> Arg | None:
         """Who says the quotation ``t`` is in, when the text names them."""
@@ -228,6 +246,21 @@ class ArgumentFinder:
             if cur.head is cur:
                 break
             cur = cur.head
+        if t.dep_ in _SUBJ and t.i == t.sent.start:  # "They have hardened their positions"
+            return self._previous_plural_subject(t, depth)
+        return []
+
+    def _previous_plural_subject(self, t: Token, depth: int) -> list[Arg]:
+        """The coordinated subject (two or more countries or organizations) of the sentence
+        before ``t``'s: "Mali, Burkina Faso and Niger quit ECOWAS. They ..." """
+        start = t.sent.start
+        if start == 0:
+            return []
+        prev = self.doc[start - 1].sent
+        for c in prev.root.children:
+            if c.dep_ in _SUBJ:
+                found = [a for a in self.args(c, depth + 1) if a.ref.type != PERSON]
+                return found if len(found) >= 2 else []
         return []
 
     def _is_proxy(self, t: Token) -> bool:

@@ -103,7 +103,19 @@ class ArgumentFinder:
         if tok is None or depth > 6:
             return []
         out: list[Arg] = []
-        for t in conj_chain(tok):
+        chain = conj_chain(tok)
+        if tok.lower_ in self.gaz.title_words:
+            # "The Prime Minister of Kosovo, Albin Kurti": the apposed name is who it is
+            named = [
+                a
+                for t in chain
+                if t.dep_ == "appos" and t.head == tok
+                for a in self._resolve(t, depth)
+                if a.ref.type == PERSON
+            ]
+            if named:
+                return unique_args(named)
+        for t in chain:
             out.extend(self._resolve(t, depth))
         return unique_args(out)
 

@@ -98,6 +98,10 @@ class NounPatterns(Events):
                 found += self._governor_subject(noun)
             elif slot == "clause":
                 found += self._clause_subject(noun)
+            elif slot == "speaker" and not found:
+                # "Trudeau said there were credible allegations of India's involvement"
+                speaker = self.speaker(noun.head if noun.head is not noun else noun)
+                found += [speaker] if speaker is not None else []
         return unique_args(found)
 
     def _coordinated_agents(self, noun: Token) -> list[Arg]:
@@ -122,6 +126,10 @@ class NounPatterns(Events):
         head = noun.head
         if noun.dep_ in ("dobj", "nsubjpass", "attr") and self._support_verb(head):
             return self.subjects(head)
+        if noun.dep_ == "dobj" and head.dep_ == "ROOT" and head.pos_ == "PROPN":
+            # the parser made the actor the root ("Ecowas, as the bloc is known, imposed
+            # sanctions on Niger": sanctions <-dobj- Ecowas)
+            return self.args(head)
         if (
             noun.dep_ == "pobj"
             and head.lower_ in _CIRCUMSTANTIAL

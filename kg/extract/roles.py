@@ -92,11 +92,31 @@ class RoleFinder(Presence):
                 title = self._bare_title(link, title, sent)
             yield title
 
+    def _led_unit(self, link: Link) -> list[Arg]:
+        """The country or organization of the body a person leads in "X's delegation was led
+        by ...", "X's cabinet, headed by ..."."""
+        head = self.doc[link.end - 1]
+        by = head.head
+        if head.dep_ != "pobj" or by.lower_ != "by" or by.dep_ not in ("agent", "prep"):
+            return []
+        verb = by.head
+        if verb.lemma_.lower() not in ("lead", "head", "chair"):
+            return []
+        unit = verb.head if verb.dep_ in ("acl", "relcl") else None
+        if unit is None:  # "Pakistan's delegation was led by": the passive subject
+            unit = next((c for c in verb.children if c.dep_ == "nsubjpass"), None)
+        if unit is None:
+            return []
+        return [a for a in self._poss(unit) + self.modifiers(unit) if a.ref.type in STATE_OR_ORG]
+
     def _bare_title(self, link: Link, title: _Title, sent: Span) -> _Title:
         """A title without its country or organization ("Foreign Minister Annalena Baerbock"):
         the office the actor dictionary says the person held at the article's date, else the
         story's place ("In Seoul, ... Foreign Minister Park Jin"), both less certain."""
         person = link.entities[0]
+        led = self._led_unit(link)
+        if led:  # "Somalia's Cabinet, led by Prime Minister Hamza Abdi Barre"
+            return replace(title, orgs=led, rule=title.rule + "+led", confidence=0.75)
         office = self.actors.office_for_title(person.label, title.phrase, self.day)
         entry = self.gaz.entries.get(office.entity) if office is not None else None
         if office is not None and entry is not None:
@@ -190,6 +210,8 @@ class RoleFinder(Presence):
                 current = current and effect == "current"
             elif t.lower_ in ("'s", "’s", "'", "’") or t.text in _HYPHENS:
                 pass
+            elif t.pos_ == "ADJ" and lk is None:
+                pass  # "Bolivia's leftist President Evo Morales"
             elif lk is not None and lk.form in _ORG_FORMS and not orgs:
                 orgs = self._link_args(lk)
                 k = lk.start
@@ -328,6 +350,12 @@ class RoleFinder(Presence):
             if g.dep_ in ("amod", "compound", "advmod")
         )
         orgs = self._prep(noun, "of") or self._poss(noun) or self.modifiers(noun)
+        if not orgs:
+            # "head of the Mexican consular section": an official of the state whose part it is
+            parts = [a for a in self._prep(noun, "of", owners=True) if a.ref.type in STATE_OR_ORG]
+            if parts:
+                return _Title("officialOf", "any", parts, f"{rule}:{phrase}+part", current,
+                              0.75, phrase)  # fmt: skip
         return _Title(role[0], role[1], orgs, f"{rule}:{phrase}", current, phrase=phrase)
 
     def _title_preceding_apposition(self, link: Link) -> _Title | None:
@@ -338,7 +366,7 @@ class RoleFinder(Presence):
             return None
         t = doc[k - 1]
         for _ in range(6):  # climb to the head of the noun phrase that ends before the comma
-            if t.pos_ == "NOUN" and self.gaz.title_role(t.lower_) is not None:
+            if t.pos_ in ("NOUN", "PROPN") and self.gaz.title_role(t.lower_) is not None:
                 break
             if t.head is t or t.head.i > k or t.head.pos_ not in ("NOUN", "PROPN", "ADP"):
                 return None

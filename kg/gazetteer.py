@@ -212,13 +212,13 @@ class Gazetteer:
         self.generic_nouns = dict(generic_nouns or {})
         self._title_index = {_title_key(title): value for title, value in self.titles.items()}
         # Every word that occurs in a title: the linker walks left over these from a name.
-        # (function words inside titles, "chancellor of the exchequer", are left out: a walk
-        # over title words must not swallow "the" or "of")
+        # ("the" of "chancellor of the exchequer" is left out: a walk over title words must not
+        # swallow an article; "of" stays, for "secretary of state")
         self.title_words = frozenset(
             w
             for title in self.titles
             for w in re.split(r"[\s\-]+", title.lower())
-            if w and w not in ("the", "of", "and", "for", "to")
+            if w and w not in ("the", "and", "for", "to")
         )
         self.media: frozenset[str] = frozenset()
         self.org_head_words: frozenset[str] = frozenset()

@@ -170,3 +170,13 @@ def test_topics_are_not_participants(nlp):
 def test_cancelled_visits_are_no_visits(nlp):
     text = "Kenyan President William Ruto was due to visit Ghana, but the visit was cancelled."
     assert not any(p == "visits" for _, p, _ in triples(nlp, text))
+
+
+def test_parties_from_elsewhere_visit_the_venue(nlp):
+    got = triples(nlp, "Kenyan President William Ruto met Ghanaian President John Mahama in Accra.")
+    assert ("William Ruto", "visits", "Ghana") in got
+    assert ("John Mahama", "visits", "Ghana") not in got  # he is at home
+    got = triples(nlp, "Chile and Peru signed a fisheries accord in Lima.")
+    assert ("Chile", "visits", "Peru") in got
+    got = triples(nlp, "Albanese had been meant to host Ruto in Sydney.")
+    assert not any(p == "visits" for _, p, _ in got)  # a plan that did not happen

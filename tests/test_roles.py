@@ -114,3 +114,19 @@ def test_honorifics_leave_the_name_and_particles_stay(nlp):
     labels = {lk.entities[0].label for lk in doc._.links.links if lk.form == "person"}
     assert "Tamim bin Hamad Al Thani" in labels
     assert not any(label.startswith(("Sheikh", "Dr")) for label in labels)
+
+
+def test_portfolios_and_modifiers_before_titles(nlp):
+    got = roles(nlp, "Israeli Culture Minister Miki Zohar wrote on X.")
+    assert ("Miki Zohar", "officialOf", "Israel") in got
+    got = roles(nlp, "Iranian nuclear chief Mohammad Eslami spoke.")
+    assert ("Mohammad Eslami", "officialOf", "Iran") in got  # head of a part of the state
+    got = roles(nlp, "Former Russian President Dmitry Medvedev argued.")
+    assert got == set()
+
+
+def test_led_by_and_apposed_title_before_a_name(nlp):
+    got = roles(nlp, "Somalia's cabinet, led by Prime Minister Hamza Abdi Barre, met.")
+    assert ("Hamza Abdi Barre", "leaderOf", "Somalia") in got
+    got = roles(nlp, "The Prime Minister of Kosovo, Albin Kurti, spoke.")
+    assert ("Albin Kurti", "leaderOf", "Kosovo") in got

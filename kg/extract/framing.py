@@ -37,6 +37,8 @@ _STATED_HYPOTHETICALS = frozenset(
     {"call", "demand", "appeal", "against", "must", "should", "suspected", "suspect", "alleged",
      "allege", "possible", "potential"}
 )  # fmt: skip
+# Relations whose parties travel to where they happen.
+_VENUE_RELATIONS = frozenset({"meetsWith", "agreesWith"})
 # Words that make a meeting with several people several meetings, one with each.
 _ONE_BY_ONE = frozenset(
     {"bilateral", "separate", "separately", "individual", "individually", "respectively", "each"}
@@ -237,12 +239,14 @@ class Framing(ArgumentFinder):
                 ]
         if mutual:
             pairs += [(o, s) for s, o in pairs]
+        met: list[Arg] = []
         for s, o in pairs:
             if not self._allowed(s, relation, o, options):
                 continue
             rel = self._relation(s, relation, o, pred, sent, rule, confidence, modality, speaker)
             if rel is not None:
                 yield rel
+                met += [s, o]
             if threat:
                 rel = self._relation(
                     s, "threatens", o, pred, sent, rule + "+threat", confidence - 0.1,
@@ -250,6 +254,28 @@ class Framing(ArgumentFinder):
                 )  # fmt: skip
                 if rel is not None:
                     yield rel
+
+        if met and relation in _VENUE_RELATIONS:
+            # "met on the outskirts of San Francisco", "signed the deal in Washington": the
+            # parties from elsewhere visit the venue
+            yield from self.venue_visits(met, anchor, sent, rule, modality, speaker)
+
+    def venue_visits(self, parties, anchor, sent, rule, modality, speaker) -> Iterator[Relation]:
+        """Visits of the parties of a meeting or agreement to where it took place (see
+        :class:`~kg.extract.places.Presence`)."""
+        return iter(())
+
+    def home_of(self, ref: EntityRef) -> EntityRef | None:
+        """A person's country or organization (from a title in the text, else the actor
+        dictionary at the article's date); a country or organization is its own."""
+        if ref.type != PERSON:
+            return ref
+        home = self.affiliation.get(ref.key)
+        if home is None:
+            key = self._office_entity(ref)
+            entry = self.gaz.entries.get(key) if key else None
+            home = self.gaz.ref(entry) if entry is not None else None
+        return home
 
     def _same_side(self, a: EntityRef, b: EntityRef) -> bool:
         """Two officials of one country (Rubio and Vance at a meeting with India)."""

@@ -28,6 +28,8 @@ _CIRCUMSTANTIAL = frozenset(
     {"during", "on", "after", "before", "throughout", "ahead", "amid", "following", "in", "at"}
 )
 _VISIT_NOUNS = frozenset({"visit", "trip", "tour", "stop"})
+# Verbs whose subjects are the parties of the event noun they are "in" ("engaged in talks").
+_TAKING_PART = frozenset({"engage"})
 # Dependencies of a noun whose governing verb decides its negation and modality.
 _GOVERNED = frozenset({"dobj", "pobj", "nsubj", "nsubjpass", "attr", "conj"})
 
@@ -119,6 +121,12 @@ class NounPatterns(Events):
         head = noun.head
         if noun.dep_ in ("dobj", "nsubjpass", "attr") and self._support_verb(head):
             return self.subjects(head)
+        if (
+            noun.dep_ == "pobj"
+            and head.lower_ == "in"
+            and head.head.lemma_.lower() in _TAKING_PART
+        ):
+            return self.subjects(head.head)  # "engaged in talks", "took part in the drills"
         return []
 
     def _governor_subject(self, noun: Token) -> list[Arg]:

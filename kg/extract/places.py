@@ -21,7 +21,7 @@ from kg.extract.framing import Framing
 from kg.extract.lexicon import is_one_of
 from kg.extract.syntax import clause_of_prep
 from kg.linking import COUNTRY, PERSON
-from kg.records import Relation
+from kg.records import EntityRef, Relation
 
 # Link forms that name a country as a place.
 PLACE_FORMS = frozenset({"capital", "name", "alias", "city"})
@@ -87,6 +87,32 @@ class Presence(Framing):
             not is_one_of(clause, self.lex.remote_verbs)
             and self.modality(clause) != "hypothetical"
         )
+
+    def venue_visits(self, parties, anchor, sent, rule, modality, speaker) -> Iterator[Relation]:
+        places = self._venue(anchor)
+        seen: set[tuple[str, str]] = set()
+        for party in parties:
+            home = self.home_of(party.ref) if isinstance(party.ref, EntityRef) else None
+            for place in places:
+                key = (party.ref.key, place.ref.key)
+                if home is None or home == place.ref or key in seen:
+                    continue  # nobody visits home; someone from nowhere known visits nothing
+                seen.add(key)
+                rel = self._relation(
+                    party, "visits", place, anchor, sent, rule + "+venue", 0.6, modality, speaker
+                )
+                if rel is not None:
+                    yield rel
+
+    def _venue(self, anchor: Token) -> list[Arg]:
+        """Where a meeting or signing happened: a place phrase on its verb or noun, or on the
+        verb governing the noun ("held talks in Doha", "the summit in Alaska")."""
+        found = self._locative_places(anchor)
+        if anchor.pos_ in ("VERB", "AUX"):
+            found = found or self.event_places(anchor)
+        elif anchor.head is not anchor:
+            found = found or self._locative_places(anchor.head)
+        return unique_args(found)
 
     # -- presence -------------------------------------------------------------------------
 

@@ -34,6 +34,11 @@ from kg.records import EntityRef, Relation
 _HYPHENS = frozenset({"-", "‐", "‑"})
 _COUNTERPART = frozenset({"counterpart", "counterparts"})
 _ORG_FORMS = frozenset({"name", "alias", "capital", "seat", "org", "demonym"})
+# Adjectives that name a part of the state ("Iranian nuclear chief", "Russian military head").
+_PORTFOLIO_ADJ = frozenset(
+    {"nuclear", "military", "security", "intelligence", "atomic", "naval", "foreign", "defence",
+     "defense", "economic", "financial", "judicial", "electoral", "election", "police"}
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -191,34 +196,42 @@ class RoleFinder(Presence):
         role = self.gaz.title_role(phrase)
         if role is None:
             return None
-        current, orgs = self._before_title(j)
-        return _Title(role[0], role[1], of_org or orgs, f"title:{phrase}", current, phrase=phrase)
+        current, orgs, portfolio = self._before_title(j)
+        kind = role[0]
+        if portfolio and kind == "leaderOf" and not of_org:
+            kind = "officialOf"  # "Iranian nuclear chief": the head of a part of the state
+        return _Title(kind, role[1], of_org or orgs, f"title:{phrase}", current, phrase=phrase)
 
-    def _before_title(self, j: int) -> tuple[bool, list[Arg]]:
-        """What precedes a title at index ``j``: modifiers ("caretaker", "former", "ex-") and
-        the org or country ("Japan's", "Japanese", "NATO", "White House"), in any order.
-        Returns whether the role is a current one, and the org."""
+    def _before_title(self, j: int) -> tuple[bool, list[Arg], bool]:
+        """What precedes a title at index ``j``: modifiers ("caretaker", "former", "ex-"),
+        adjectives and portfolio words ("leftist", "Culture", "foreign ministry") and the org
+        or country ("Japan's", "Japanese", "NATO", "White House"), in any order. Returns
+        whether the role is a current one, the org, and whether a portfolio word came between
+        ("Iranian nuclear chief")."""
         doc = self.doc
         current = True
         orgs: list[Arg] = []
+        portfolio = False
         k = j - 1
-        while k >= 0 and j - k <= 6:
+        while k >= 0 and j - k <= 7:
             t = doc[k]
             effect = self.gaz.title_modifiers.get(t.lower_)
             lk = self.links.at(t)
-            if effect is not None:
+            if effect is not None:  # "former Nigerian President": before the org too
                 current = current and effect == "current"
             elif t.lower_ in ("'s", "’s", "'", "’") or t.text in _HYPHENS:
                 pass
-            elif t.pos_ == "ADJ" and lk is None:
-                pass  # "Bolivia's leftist President Evo Morales"
-            elif lk is not None and lk.form in _ORG_FORMS and not orgs:
+            elif orgs:
+                break  # past the org only modifiers count
+            elif lk is None and t.pos_ in ("ADJ", "NOUN", "PROPN") and t.is_alpha:
+                portfolio = portfolio or t.pos_ != "ADJ" or t.lower_ in _PORTFOLIO_ADJ
+            elif lk is not None and lk.form in _ORG_FORMS:
                 orgs = self._link_args(lk)
                 k = lk.start
             else:
                 break
             k -= 1
-        return current, orgs
+        return current, orgs, portfolio
 
     def _link_args(self, link: Link) -> list[Arg]:
         text = self.doc[link.start : link.end].text
@@ -242,14 +255,17 @@ class RoleFinder(Presence):
             offices = self.actors.offices_of(owner_ref.label, self.day) if self.day else []
             if role is None and offices:
                 role = offices[0].role  # the dictionary knows the possessor's office then
+        confidence = 0.8
         if role is None:
-            return None
+            # nothing tells the possessor's office: counterparts in the news are mostly
+            # ministers ("His Congolese counterpart, Therese Kayikwamba Wagner")
+            role, confidence = "officialOf", 0.6
         names = self._names_in(noun)
         if len(countries) > 1 and len(names) == len(countries):
             countries = [countries[names.index(link.start)]] if link.start in names else []
         elif len(countries) > 1:
             return None
-        return _Title(role, "any", countries, "counterpart", True, 0.8)
+        return _Title(role, "any", countries, "counterpart", True, confidence)
 
     def _listed(self, link: Link) -> _Title | None:
         """ "the prime ministers of India and Pakistan, Narendra Modi and Shehbaz Sharif"."""

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 GOLD   ?= ../shared/gold
 
-.PHONY: demo test eval bench lint clean
+.PHONY: demo test eval eval-news bench lint clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: $(STAMP)
 
 eval: demo
 	$(BIN)/kg eval out/graph.ttl $(GOLD)/dev.tsv --aliases $(GOLD)/aliases.tsv
+
+# The real-news corpora (../shared/gold/news and benchmarks/gold/news-extra), per article and
+# overall, tune and held-out test parts, with the lists of misses.
+eval-news: $(STAMP)
+	$(BIN)/python benchmarks/eval_news.py --misses
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/throughput.py

@@ -21,6 +21,7 @@ from rdflib import RDF, RDFS, Graph
 from kg.clean import clean_article
 from kg.rdf import ArticleResult, GraphBuilder
 from kg.records import Article, EntityRef, InputProblem, RawArticle
+from kg.rollup import read_states
 from kg.sources import iter_raw_articles
 from kg.vocab import ENT
 
@@ -102,6 +103,7 @@ def extract(articles: Iterable[Article], batch_size: int = BATCH_SIZE) -> Iterat
 
 def _result(doc, article: Article) -> ArticleResult:
     relations = [replace(r, article_id=article.id) for r in doc._.relations]
+    relations, background = read_states(relations, article.date)
     mentions = []
     for link in doc._.links.links:
         if link.form in _NAMING_FORMS:
@@ -113,6 +115,7 @@ def _result(doc, article: Article) -> ArticleResult:
         mentions=mentions,
         sentences=sum(1 for _ in doc.sents),
         words=len(article.body.split()),
+        background=background,
     )
 
 

@@ -231,9 +231,10 @@ def relation_edges(graph: Graph) -> list[Edge]:
     articles = dict(graph.subject_objects(GEO.article))
 
     evidence: dict[tuple[Node, str, Node], list] = {}
+    background = set(graph.subjects(RDF.type, GEO.BackgroundFact))
     for ev, pred in graph.subject_objects(RDF.predicate):
         name = by_iri.get(pred)  # type: ignore[arg-type]
-        if name is None or ev not in ev_subject or ev not in ev_object:
+        if name is None or ev not in ev_subject or ev not in ev_object or ev in background:
             continue
         key = (ev_subject[ev], name, ev_object[ev])
         agg = evidence.setdefault(key, [0, None, None])
@@ -447,7 +448,9 @@ _SECTIONS: tuple[tuple[str, frozenset[URIRef]], ...] = (
                                  GEO.ArmedGroup})),
     ("People", frozenset({GEO.Person})),
     ("Other actors", frozenset({GEO.Actor, GEO.Target})),
-    ("Events", frozenset({GEO.Event, GEO.Visit, GEO.Meeting})),
+    ("Events", frozenset({GEO.Event, GEO.Visit, GEO.Meeting, GEO.Attack, GEO.Agreement})),
+    ("Background facts: offices from the actor dictionary, not from the text",
+     frozenset({GEO.BackgroundFact})),
     ("Articles", frozenset({GEO.Article})),
     ("Evidence: one node per sentence that states a relation", frozenset({GEO.Evidence})),
 )  # fmt: skip

@@ -22,7 +22,8 @@ from rdflib import DCTERMS, PROV, RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.records import Article, EntityRef, EventRef, Relation
-from kg.vocab import ART, ENT, EVID, GEO, SCHEMA, bind_prefixes
+from kg.rollup import BackgroundFact
+from kg.vocab import ACTOR_DICTIONARY, ART, BG, ENT, EVID, GEO, SCHEMA, bind_prefixes
 
 _NAME_PARTS = re.compile(r"[\s\-‐‑]+")
 
@@ -36,6 +37,7 @@ class ArticleResult:
     mentions: list[tuple[EntityRef, str]] = field(default_factory=list)  # (entity, surface form)
     sentences: int = 0
     words: int = 0
+    background: list[BackgroundFact] = field(default_factory=list)  # actor-dictionary offices
 
 
 def entity_iri(ref: EntityRef | EventRef) -> URIRef:
@@ -158,10 +160,17 @@ class GraphBuilder:
                     event = self._remap_event(rel.event, ent)
                     events[event.key] = event
                     add((ev, GEO.about, entity_iri(event)))
+                if rel.subject_state is not None:
+                    add((ev, GEO.subjectState, entity_iri(ent(rel.subject_state))))
+                if rel.object_state is not None:
+                    add((ev, GEO.objectState, entity_iri(ent(rel.object_state))))
                 if rel.surface.get("subject"):
                     add((ev, GEO.subjectText, Literal(rel.surface["subject"])))
                 if rel.surface.get("object"):
                     add((ev, GEO.objectText, Literal(rel.surface["object"])))
+            graph = None  # background facts are facts, shared by every article that needs them
+            for fact in res.background:
+                self._background(fact, ent, add)
         graph = None
         used = {t[0] for t in triples} | {t[2] for t in triples}
         for key, ref in entities.items():
@@ -189,6 +198,29 @@ class GraphBuilder:
                 add((iri, role, entity_iri(p)))
         return triples
 
+    @staticmethod
+    def _background(fact: BackgroundFact, ent, add) -> None:
+        """An office of the actor dictionary: the role triple, and a node that says where it
+        comes from (not an evidence sentence) and when it held."""
+        s_iri, p_iri, o_iri = (
+            entity_iri(ent(fact.person)),
+            GEO[fact.role],
+            entity_iri(ent(fact.entity)),
+        )
+        add((s_iri, p_iri, o_iri))
+        digest = hashlib.sha1(f"{s_iri}|{p_iri}|{o_iri}|{fact.start}".encode()).hexdigest()[:16]
+        node = BG[digest]
+        add((node, RDF.type, GEO.BackgroundFact))
+        add((node, RDF.type, RDF.Statement))
+        add((node, RDF.subject, s_iri))
+        add((node, RDF.predicate, p_iri))
+        add((node, RDF.object, o_iri))
+        add((node, PROV.wasDerivedFrom, ACTOR_DICTIONARY))
+        add((node, GEO.title, Literal(fact.title)))
+        add((node, GEO.validFrom, Literal(fact.start.isoformat(), datatype=XSD.date)))
+        if fact.end is not None:
+            add((node, GEO.validUntil, Literal(fact.end.isoformat(), datatype=XSD.date)))
+
     # -- entity merging -------------------------------------------------------------------
 
     def _entities(self) -> tuple[dict[str, EntityRef], dict[str, set[str]]]:
@@ -205,12 +237,16 @@ class GraphBuilder:
                         refs[ref.key].append(ref)
                         if rel.surface.get(role) and _is_name(rel.surface[role]):
                             surfaces[ref.key].add(rel.surface[role])
-                if rel.speaker is not None:
-                    refs[rel.speaker.key].append(rel.speaker)
-                if isinstance(rel.object, EventRef):
-                    for ref in (rel.object.agent, *rel.object.participants):
-                        if ref is not None:
-                            refs[ref.key].append(ref)
+                others = [rel.speaker, rel.subject_state, rel.object_state]
+                for event in (rel.object, rel.event):
+                    if isinstance(event, EventRef):
+                        others += [event.agent, *event.participants]
+                for ref in others:
+                    if ref is not None:
+                        refs[ref.key].append(ref)
+            for fact in res.background:
+                refs[fact.person.key].append(fact.person)
+                refs[fact.entity.key].append(fact.entity)
         entities = {
             key: self.known[key] if key in self.known else _canonical(key, found)
             for key, found in refs.items()

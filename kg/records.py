@@ -97,3 +97,6 @@ class Relation:
     rule: str = ""  # lexicon entry or pattern that fired, e.g. "verb:urge"
     surface: dict[str, str] = field(default_factory=dict)  # surface forms of subject/object
     event: EventRef | None = None  # the act the sentence refers to ("condemned the move")
+    # State-level ends (kg.rollup): the country or organization each end stands for
+    subject_state: EntityRef | None = None
+    object_state: EntityRef | None = None

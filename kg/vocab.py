@@ -14,6 +14,8 @@ ONTOLOGY = URIRef("https://w3id.org/geokg/ontology")
 ENT = Namespace("https://w3id.org/geokg/id/")  # entities and events
 ART = Namespace("https://w3id.org/geokg/article/")  # articles, by seed file stem
 EVID = Namespace("https://w3id.org/geokg/evidence/")  # evidence nodes
+BG = Namespace("https://w3id.org/geokg/background/")  # actor-dictionary facts
+ACTOR_DICTIONARY = BG["actor-dictionary"]  # their source (the actor dictionary itself)
 SCHEMA = Namespace("https://schema.org/")
 
 
@@ -33,6 +35,7 @@ class GEO(DefinedNamespace):
     Meeting: URIRef
     Attack: URIRef
     Agreement: URIRef
+    BackgroundFact: URIRef
     Article: URIRef
     Evidence: URIRef
     QuadClass: URIRef
@@ -82,6 +85,11 @@ class GEO(DefinedNamespace):
     destination: URIRef
     participant: URIRef
 
+    # Background facts (the actor dictionary)
+    title: URIRef
+    validFrom: URIRef
+    validUntil: URIRef
+
     # Entity data
     isoCode: URIRef
     iso3Code: URIRef
@@ -93,6 +101,8 @@ class GEO(DefinedNamespace):
     charEnd: URIRef
     modality: URIRef
     about: URIRef
+    subjectState: URIRef
+    objectState: URIRef
     speaker: URIRef
     confidence: URIRef
     rule: URIRef
@@ -144,6 +154,7 @@ _PREFIXES: dict[str, Namespace] = {
     "ent": ENT,
     "art": ART,
     "evid": EVID,
+    "bg": BG,
     "rdf": Namespace(str(RDF)),
     "rdfs": Namespace(str(RDFS)),
     "owl": Namespace(str(OWL)),

@@ -122,6 +122,8 @@ def sentences(graph: Graph, s, name: str, o) -> set[tuple]:
     """Distinct (article, sentence) pairs stating ``s name o`` (either way if symmetric)."""
     out = set()
     for ev in graph.subjects(RDF.predicate, GEO[name]):
+        if (ev, RDF.type, GEO.Evidence) not in graph:
+            continue  # a background fact of the actor dictionary: no sentence
         pair = (graph.value(ev, RDF.subject), graph.value(ev, RDF.object))
         if pair == (s, o) or (name in SYMMETRIC and pair == (o, s)):
             out.add((graph.value(ev, GEO.article), str(graph.value(ev, GEO.sentence))))

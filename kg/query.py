@@ -60,6 +60,7 @@ from rdflib.term import Identifier
 
 from kg.graphio import FORMATS, GraphFileError
 from kg.paths import data_dir, data_file
+from kg.summary import ensure_summaries, missing_summaries
 from kg.vocab import GEO, bind_prefixes
 
 Engine = TypingLiteral["auto", "oxigraph", "rdflib"]
@@ -495,6 +496,7 @@ def load_graph(path: str | Path, *, engine: Engine | str = "auto", ontology: boo
     except Exception as exc:  # both parsers raise many exception types
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise GraphFileError(f"{path}: not a readable {fmt} graph ({first[:200]})") from None
+    ensure_summaries(graph)  # a file written before summaries existed: the queries read them
     if ontology:
         graph.parse(
             data_file("geokg.ttl"), format="ox-turtle" if engine == "oxigraph" else "turtle"
@@ -514,9 +516,11 @@ def load_store(path: str | Path) -> Graph:
         raise QueryError("querying a store needs the oxrdflib package (pip install oxrdflib)")
     from oxrdflib import OxigraphStore
 
-    from kg.store import open_store
+    from kg.store import check_summaries, open_store
 
-    graph = bind_prefixes(Graph(store=OxigraphStore(store=open_store(path, read_only=True))))
+    store = open_store(path, read_only=True)
+    check_summaries(store, path)
+    graph = bind_prefixes(Graph(store=OxigraphStore(store=store)))
     graph.default_union = True
     return graph
 
@@ -600,8 +604,16 @@ def run_query(
             use = "oxigraph" if engine == "auto" else use
         elif use == "oxigraph":  # copying and querying beats rdflib's engine at every size
             graph = to_oxigraph(graph, ontology=ontology and not _has_ontology(graph))
-        elif ontology and not _has_ontology(graph):
-            graph = ReadOnlyGraphAggregate([graph, _ontology_graph()])
+            ensure_summaries(graph)
+        else:
+            parts = [graph]
+            if ontology and not _has_ontology(graph):
+                parts.append(_ontology_graph())
+            extra = missing_summaries(graph)  # the saved queries read them
+            if extra is not None:
+                parts.append(extra)
+            if len(parts) > 1:
+                graph = ReadOnlyGraphAggregate(parts)
     else:
         use = _pick_engine(engine)
         graph = load_graph(graph_or_path, engine=use, ontology=ontology)

@@ -23,6 +23,7 @@ from rdflib.term import Node
 
 from kg.records import Article, EntityRef, EventRef, Relation
 from kg.rollup import BackgroundFact
+from kg.summary import add_summaries
 from kg.vocab import ACTOR_DICTIONARY, ART, BG, ENT, EVID, GEO, SCHEMA, bind_prefixes
 
 _NAME_PARTS = re.compile(r"[\s\-‐‑]+")
@@ -91,8 +92,9 @@ class GraphBuilder:
         """Every triple, once, in a deterministic order, with the graph it belongs in.
 
         The graph is the article's IRI for provenance (the article node, its mentions and the
-        evidence nodes of the relations it states) and None for facts: relation triples and
-        descriptions of entities and events (see :mod:`kg.store`).
+        evidence nodes of the relations it states) and None for facts: relation triples,
+        descriptions of entities and events, and the relation summaries (see :mod:`kg.store`,
+        :mod:`kg.summary`).
         """
         entities, surfaces = self._entities()
         remap = self._person_merges(entities, surfaces)
@@ -196,6 +198,7 @@ class GraphBuilder:
             role = GEO.destination if event.type == "Visit" else GEO.participant
             for p in event.participants:
                 add((iri, role, entity_iri(p)))
+        add_summaries(triples)  # each relation's evidence counted (kg.summary)
         return triples
 
     @staticmethod

@@ -25,15 +25,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rdflib import RDF, RDFS, SKOS, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from kg.paths import data_file
 from kg.records import EntityRef
-from kg.vocab import ART, ENT, GEO, RELATIONS, bind_prefixes
+from kg.vocab import ART, ENT, GEO, RELATIONS, SUMMARY, bind_prefixes
 
 if TYPE_CHECKING:
     import pyoxigraph
+
+    from kg import summary as summary_mod
 
 ONTOLOGY_GRAPH = URIRef("https://w3id.org/geokg/graph/ontology")
 
@@ -77,7 +79,33 @@ def open_store(
         load_ontology(store)
     elif not store.contains_named_graph(ox.NamedNode(str(ONTOLOGY_GRAPH))):
         raise StoreError(f"{path}: an Oxigraph store, but not a geokg one (no ontology graph)")
+    elif not read_only and lacks_summaries(store):
+        add_all_summaries(store)  # a store built before summaries existed: upgrade it
     return store
+
+
+def lacks_summaries(store: pyoxigraph.Store) -> bool:
+    """Whether the store has evidence but no relation summaries (built by an older geokg)."""
+    ask = "ASK { GRAPH ?g { ?ev a geo:Evidence } }"
+    if not store.query(ask, prefixes=_prefixes()):
+        return False
+    return not store.query("ASK { ?x a geo:RelationSummary }", prefixes=_prefixes())
+
+
+def add_all_summaries(store: pyoxigraph.Store) -> None:
+    """Recount every relation summary from the evidence, in one transaction."""
+    from kg.summary import recount_update
+
+    store.update(recount_update(None), prefixes=_prefixes())
+
+
+def check_summaries(store: pyoxigraph.Store, path: str | Path) -> None:
+    """Raise StoreError for a store whose saved queries would miss the relation summaries."""
+    if lacks_summaries(store):
+        raise StoreError(
+            f"{path}: built by an older geokg, without relation summaries (add them by running "
+            f"kg build on any input with --store {path})"
+        )
 
 
 def _open_error(path: str | Path, exc: Exception) -> str:
@@ -236,15 +264,160 @@ def write_articles(
     """Add one batch of articles (triples with their graph, see GraphBuilder.triples).
 
     ``replace`` lists article ids whose earlier version is dropped first (their input changed);
-    ``renames`` maps stored entity keys to the keys that absorb them. The batch itself is one
-    transaction: a crash leaves every article of it either fully stored or absent.
+    ``renames`` maps stored entity keys to the keys that absorb them. The batch is one
+    transaction (one SPARQL update): the dropped versions, the renames, the new quads and the
+    relation summaries they change are written together or not at all, so a crash leaves every
+    article of the batch either fully stored or absent and the summaries exact.
+
+    Summaries (:mod:`kg.summary`) of relations the batch only adds to get its counts added to
+    the stored ones; those of relations a replaced article or a renamed entity touched are
+    recounted from the evidence, and such a relation left with no evidence is removed.
     """
-    for art_id in replace:
-        store.update(f"DROP SILENT GRAPH <{ART[art_id]}>")
-    if renames:
-        rename_entities(store, renames)
+    from kg import summary as ks
+
+    replace = list(replace)
+    renames = dict(renames or {})
+    batch = {t: g for t, g in triples.items() if not _is_summary(t)}
+    counts = ks.summarize(batch)
     terms = _Terms()
-    store.extend([terms.quad(t, g) for t, g in triples.items()])
+    recount: set[tuple[Node, Node, Node]] = set()
+    if replace or renames:  # rare: recount everything they may touch
+        recount = _stated_in(store, replace) | _touching(store, renames)
+        recount = {_renamed(k, renames) for k in recount} | set(counts)
+    ops = [f"DROP SILENT GRAPH <{ART[art_id]}>" for art_id in replace]
+    if renames:
+        ops += _rename_operations(store, renames)
+    stale, fresh = _merged_summaries(store, counts, skip=recount, terms=terms)
+    if stale:
+        ops.append("DELETE DATA { " + " ".join(_quad_text(q) for q in stale) + " }")
+    quads = [terms.quad(t, g) for t, g in batch.items()] + fresh
+    if quads:
+        ops.append("INSERT DATA { " + " ".join(_quad_text(q) for q in quads) + " }")
+    if recount:
+        values = " ".join(
+            "(" + " ".join(str(terms(x)) for x in key) + ")" for key in sorted(recount, key=str)
+        )
+        ops.append(ks.recount_update(values))
+        ops.append(_DROP_UNSTATED.replace("{values}", values))
+    if ops:
+        store.update(" ;\n".join(ops), prefixes=_prefixes())
+
+
+def _is_summary(triple: tuple[Node, Node, Node]) -> bool:
+    return str(triple[0]).startswith(str(SUMMARY))
+
+
+# A relation triple no evidence states any more (its articles were replaced) goes.
+_DROP_UNSTATED = """DELETE { ?s ?p ?o } WHERE {
+  VALUES (?s ?p ?o) { {values} }
+  ?s ?p ?o .
+  FILTER NOT EXISTS { GRAPH ?g { ?ev rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o } }
+}"""
+
+
+def _stated_in(store: pyoxigraph.Store, art_ids: Iterable[str]) -> set[tuple[Node, Node, Node]]:
+    """The relations (s, p, o) the evidence in these articles' graphs states."""
+    import pyoxigraph as ox
+
+    out = set()
+    for art_id in art_ids:
+        graph = ox.NamedNode(str(ART[art_id]))
+        for q in store.quads_for_pattern(None, ox.NamedNode(str(RDF.subject)), None, graph):
+            ev = q.subject
+            p = next(store.quads_for_pattern(ev, ox.NamedNode(str(RDF.predicate)), None, graph))
+            o = next(store.quads_for_pattern(ev, ox.NamedNode(str(RDF.object)), None, graph))
+            out.add((_rdflib(q.object), _rdflib(p.object), _rdflib(o.object)))
+    return out
+
+
+def _touching(store: pyoxigraph.Store, renames: Mapping[str, str]) -> set[tuple[Node, Node, Node]]:
+    """The relations with a summary whose subject or object is one of the renamed entities."""
+    import pyoxigraph as ox
+
+    out = set()
+    default = ox.DefaultGraph()
+    props = [ox.NamedNode(str(p)) for p in (GEO.summarySubject, GEO.summaryPredicate,
+                                            GEO.summaryObject)]  # fmt: skip
+    for old in renames:
+        node = ox.NamedNode(str(ENT[old]))
+        for role in (props[0], props[2]):
+            for q in store.quads_for_pattern(None, role, node, default):
+                key = []
+                for prop in props:
+                    found = next(store.quads_for_pattern(q.subject, prop, None, default), None)
+                    key.append(None if found is None else _rdflib(found.object))
+                if None not in key:
+                    out.add(tuple(key))
+    return out  # type: ignore[return-value]
+
+
+def _renamed(key: tuple[Node, Node, Node], renames: Mapping[str, str]) -> tuple[Node, Node, Node]:
+    ent = str(ENT)
+
+    def new(term: Node) -> Node:
+        text = str(term)
+        if text.startswith(ent) and text[len(ent) :] in renames:
+            return ENT[renames[text[len(ent) :]]]
+        return term
+
+    s, p, o = key
+    return (new(s), p, new(o))
+
+
+def _merged_summaries(store: pyoxigraph.Store, counts, *, skip, terms: _Terms):
+    """(stored summary quads to delete, merged summary quads to insert) for ``counts``."""
+    import pyoxigraph as ox
+
+    from kg import summary as ks
+
+    default = ox.DefaultGraph()
+    stale, fresh = [], []
+    for key, batch in counts.items():
+        if key in skip:
+            continue
+        node = terms(ks.summary_iri(*key))
+        old = list(store.quads_for_pattern(node, None, None, default))
+        merged = _parse_summary(old)
+        merged.merge(batch)
+        stale += old
+        fresh += [terms.quad(t, None) for t in merged.triples(key)]
+    return stale, fresh
+
+
+def _parse_summary(quads) -> summary_mod.Summary:
+    """A stored summary node's counts (its articles counted, not listed)."""
+    from kg import summary as ks
+
+    out = ks.Summary()
+    modality = {str(p): m for m, p in ks.MODALITY_COUNTS.items()}
+    for q in quads:
+        p, value = q.predicate.value, q.object.value
+        if p == str(GEO.sentenceCount):
+            out.sentences = int(value)
+        elif p in modality:
+            out.modalities[modality[p]] = int(value)
+        elif p == str(GEO.articleCount):
+            out.article_count = int(value)
+        elif p == str(GEO.firstDate):
+            out.first = value
+        elif p == str(GEO.latestDate):
+            out.latest = value
+    return out
+
+
+def _rdflib(term) -> Node:
+    """A pyoxigraph IRI or literal as an rdflib term."""
+    import pyoxigraph as ox
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if term.language:
+        return Literal(term.value, lang=term.language)
+    if term.datatype.value == str(XSD.string):
+        return Literal(term.value)
+    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 _DROPPED = {str(RDF.type), str(GEO.isoCode), str(GEO.iso3Code)}  # the new node has its own
@@ -255,8 +428,15 @@ def rename_entities(store: pyoxigraph.Store, renames: Mapping[str, str]) -> None
 
     Every quad that names the old node names the new one instead; the old node's label becomes
     an alternative label of the new one, and its type and other descriptions are dropped (the
-    new node has its own).
+    new node has its own). Summaries are not recounted here (:func:`write_articles` does).
     """
+    ops = _rename_operations(store, renames)
+    if ops:
+        store.update(" ;\n".join(ops))
+
+
+def _rename_operations(store: pyoxigraph.Store, renames: Mapping[str, str]) -> list[str]:
+    """The DELETE DATA / INSERT DATA operations of :func:`rename_entities`."""
     import pyoxigraph as ox
 
     deletes, inserts = [], []
@@ -274,11 +454,11 @@ def rename_entities(store: pyoxigraph.Store, renames: Mapping[str, str]) -> None
             deletes.append(q)
             inserts.append(ox.Quad(q.subject, q.predicate, new, q.graph_name))
     if not deletes:
-        return
-    store.update(
-        "DELETE DATA { " + " ".join(_quad_text(q) for q in deletes) + " } ;\n"
-        "INSERT DATA { " + " ".join(_quad_text(q) for q in inserts) + " }"
-    )
+        return []
+    return [
+        "DELETE DATA { " + " ".join(_quad_text(q) for q in deletes) + " }",
+        "INSERT DATA { " + " ".join(_quad_text(q) for q in inserts) + " }",
+    ]
 
 
 def _quad_text(q) -> str:

@@ -16,6 +16,7 @@ ART = Namespace("https://w3id.org/geokg/article/")  # articles, by seed file ste
 EVID = Namespace("https://w3id.org/geokg/evidence/")  # evidence nodes
 BG = Namespace("https://w3id.org/geokg/background/")  # actor-dictionary facts
 ACTOR_DICTIONARY = BG["actor-dictionary"]  # their source (the actor dictionary itself)
+SUMMARY = Namespace("https://w3id.org/geokg/summary/")  # relation summaries (kg.summary)
 SCHEMA = Namespace("https://schema.org/")
 
 
@@ -38,6 +39,7 @@ class GEO(DefinedNamespace):
     BackgroundFact: URIRef
     Article: URIRef
     Evidence: URIRef
+    RelationSummary: URIRef
     QuadClass: URIRef
 
     # Quad class individuals
@@ -110,6 +112,19 @@ class GEO(DefinedNamespace):
     objectText: URIRef
     isTeaser: URIRef
 
+    # Relation summaries: the evidence of one relation triple, counted (kg.summary)
+    summarySubject: URIRef
+    summaryPredicate: URIRef
+    summaryObject: URIRef
+    sentenceCount: URIRef
+    assertedCount: URIRef
+    plannedCount: URIRef
+    reportedCount: URIRef
+    hypotheticalCount: URIRef
+    articleCount: URIRef
+    firstDate: URIRef
+    latestDate: URIRef
+
     # Articles
     inputPath: URIRef
     contentHash: URIRef
@@ -149,12 +164,16 @@ SYMMETRIC: frozenset[str] = frozenset(
 )
 """Relations declared ``owl:SymmetricProperty``: ``A p B`` states ``B p A`` too."""
 
+MODALITIES: tuple[str, ...] = ("asserted", "planned", "reported", "hypothetical")
+"""The values of ``geo:modality``, in the order summaries count them."""
+
 _PREFIXES: dict[str, Namespace] = {
     "geo": GEO._NS,
     "ent": ENT,
     "art": ART,
     "evid": EVID,
     "bg": BG,
+    "summary": SUMMARY,
     "rdf": Namespace(str(RDF)),
     "rdfs": Namespace(str(RDFS)),
     "owl": Namespace(str(OWL)),

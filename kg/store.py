@@ -371,14 +371,17 @@ def _merged_summaries(store: pyoxigraph.Store, counts, *, skip, terms: _Terms):
     from kg import summary as ks
 
     default = ox.DefaultGraph()
+    link = ox.NamedNode(str(GEO.hasEvidence))
     stale, fresh = [], []
     for key, batch in counts.items():
         if key in skip:
             continue
         node = terms(ks.summary_iri(*key))
-        old = list(store.quads_for_pattern(node, None, None, default))
+        old = [  # the links to stored evidence stay as they are
+            q for q in store.quads_for_pattern(node, None, None, default) if q.predicate != link
+        ]
         merged = _parse_summary(old)
-        merged.merge(batch)
+        merged.merge(batch)  # links only the batch's evidence
         stale += old
         fresh += [terms.quad(t, None) for t in merged.triples(key)]
     return stale, fresh

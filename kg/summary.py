@@ -63,6 +63,7 @@ SUMMARY_PROPERTIES: frozenset[URIRef] = frozenset(
         GEO.articleCount,
         GEO.firstDate,
         GEO.latestDate,
+        GEO.hasEvidence,
     }
 )
 
@@ -86,12 +87,14 @@ class Summary:
     modalities: dict[str, int] = field(default_factory=lambda: dict.fromkeys(MODALITIES, 0))
     articles: set[Node] = field(default_factory=set)
     article_count: int = 0  # articles counted before (stored), not in ``articles``
+    evidence: set[Node] = field(default_factory=set)  # evidence nodes to link (new ones)
     first: str | None = None
     latest: str | None = None
 
-    def add(self, modality: str, article: Node | None, date: str | None) -> None:
+    def add(self, ev: Node, modality: str, article: Node | None, date: str | None) -> None:
         """Count one evidence node."""
         self.sentences += 1
+        self.evidence.add(ev)
         if modality in self.modalities:
             self.modalities[modality] += 1
         if article is not None:
@@ -105,6 +108,7 @@ class Summary:
             self.modalities[m] = self.modalities.get(m, 0) + n
         self.article_count += other.article_count
         self.articles |= other.articles
+        self.evidence |= other.evidence
         self._date(other.first)
         self._date(other.latest)
 
@@ -140,6 +144,7 @@ class Summary:
         if self.first is not None:
             out.append((node, GEO.firstDate, Literal(self.first, datatype=XSD.date)))
             out.append((node, GEO.latestDate, Literal(self.latest, datatype=XSD.date)))
+        out += [(node, GEO.hasEvidence, ev) for ev in sorted(self.evidence, key=str)]
         return out
 
 
@@ -181,7 +186,7 @@ def summarize(triples: Iterable[Triple]) -> dict[Key, Summary]:
         summary = out.get((s, p, o))
         if summary is None:
             summary = out[(s, p, o)] = Summary()
-        summary.add(str(modality) if modality is not None else "", article, _text(date))
+        summary.add(ev, str(modality) if modality is not None else "", article, _text(date))
     return out
 
 
@@ -239,7 +244,7 @@ def stored_summaries(graph: Graph) -> dict[Key, dict[URIRef, str]]:
     """The summaries ``graph`` holds, as {(s, p, o): {property: lexical value}} (for checks)."""
     out: dict[Key, dict[URIRef, str]] = {}
     for node in graph.subjects(RDF.type, GEO.RelationSummary):
-        values = {p: str(o) for p, o in graph.predicate_objects(node) if p != RDF.type}
+        values = _values(graph.predicate_objects(node))
         key = tuple(values.get(p) for p in (GEO.summarySubject, GEO.summaryPredicate,
                                              GEO.summaryObject))  # fmt: skip
         out[key] = values  # type: ignore[index]
@@ -250,8 +255,21 @@ def expected_summaries(graph: Graph) -> dict[Key, dict[URIRef, str]]:
     """What :func:`stored_summaries` should give: a recount from the evidence."""
     out: dict[Key, dict[URIRef, str]] = {}
     for key, summary in summarize(graph).items():
-        values = {p: str(o) for _s, p, o in summary.triples(key) if p != RDF.type}
+        values = _values((p, o) for _s, p, o in summary.triples(key))
         out[tuple(str(k) for k in key)] = values  # type: ignore[index]
+    return out
+
+
+def _values(pairs: Iterable[tuple[Node, Node]]) -> dict[URIRef, str]:
+    """Property -> value; the evidence links as one sorted, space-separated value."""
+    out: dict[URIRef, str] = {}
+    links = []
+    for p, o in pairs:
+        if p == GEO.hasEvidence:
+            links.append(str(o))
+        elif p != RDF.type:
+            out[p] = str(o)  # type: ignore[index]
+    out[GEO.hasEvidence] = " ".join(sorted(links))
     return out
 
 
@@ -268,9 +286,7 @@ def recount_update(values: str | None) -> str:
     one transaction.
     """
     keys = f"VALUES (?s ?p ?o) {{ {values} }}" if values is not None else ""
-    counts = "\n".join(
-        f"         (SUM(IF(?m = \"{m}\", 1, 0)) AS ?c_{m})" for m in MODALITIES
-    )
+    counts = "\n".join(f'         (SUM(IF(?m = "{m}", 1, 0)) AS ?c_{m})' for m in MODALITIES)
     # a zero count is left unbound, so not written (1/0 is an error: BIND leaves it unbound)
     binds = "\n  ".join(f"BIND(IF(?c_{m} > 0, ?c_{m}, 1/0) AS ?n_{m})" for m in MODALITIES)
     inserts = " ".join(f"geo:{MODALITY_COUNTS[m].split('#')[1]} ?n_{m} ;" for m in MODALITIES)
@@ -302,5 +318,10 @@ INSERT {{
     }}
     GROUP BY ?s ?p ?o }}
   {binds}
+  BIND({IRI_EXPRESSION} AS ?sum)
+}} ;
+INSERT {{ ?sum geo:hasEvidence ?ev }} WHERE {{
+  {keys}
+  GRAPH ?g {{ ?ev rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; a geo:Evidence }}
   BIND({IRI_EXPRESSION} AS ?sum)
 }}"""

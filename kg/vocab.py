@@ -124,6 +124,7 @@ class GEO(DefinedNamespace):
     articleCount: URIRef
     firstDate: URIRef
     latestDate: URIRef
+    hasEvidence: URIRef
 
     # Articles
     inputPath: URIRef

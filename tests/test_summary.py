@@ -66,7 +66,10 @@ def test_counts_dates_and_articles_of_each_relation(seed_graph: Graph) -> None:
         articles = {seed_graph.value(ev, GEO.article) for ev in evs}
         assert seed_graph.value(node, GEO.articleCount) == Literal(len(articles))
         dates = sorted(str(d) for ev in evs for d in seed_graph.objects(ev, DCTERMS.date))
-        first, latest = seed_graph.value(node, GEO.firstDate), seed_graph.value(node, GEO.latestDate)
+        first, latest = (
+            seed_graph.value(node, GEO.firstDate),
+            seed_graph.value(node, GEO.latestDate),
+        )
         assert (str(first), str(latest)) == ((dates[0], dates[-1]) if dates else ("None", "None"))
         for modality, prop in MODALITY_COUNTS.items():
             n = sum(1 for ev in evs if str(seed_graph.value(ev, GEO.modality)) == modality)
@@ -132,9 +135,7 @@ def test_an_old_store_is_upgraded_when_opened_for_writing(seed_store: Path, tmp_
     copy = tmp_path / "old"
     shutil.copytree(seed_store, copy)
     store = ox.Store(str(copy))
-    store.update(
-        "DELETE WHERE { ?x a <https://w3id.org/geokg/ontology#RelationSummary> ; ?p ?v }"
-    )
+    store.update("DELETE WHERE { ?x a <https://w3id.org/geokg/ontology#RelationSummary> ; ?p ?v }")
     del store
     with pytest.raises(StoreError, match="older geokg"):
         load_store(copy)
@@ -166,5 +167,9 @@ def _nodes(graph: Graph) -> set:
 
 def test_summarize_ignores_incomplete_evidence() -> None:
     ev = URIRef("https://w3id.org/geokg/evidence/x")
-    triples = [(ev, RDF.type, GEO.Evidence), (ev, RDF.subject, ENT.A), (ev, RDF.predicate, GEO.urges)]
+    triples = [
+        (ev, RDF.type, GEO.Evidence),
+        (ev, RDF.subject, ENT.A),
+        (ev, RDF.predicate, GEO.urges),
+    ]
     assert summarize(triples) == {}

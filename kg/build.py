@@ -230,9 +230,11 @@ def _build_into_store(
     on_article: Callable[[ArticleResult], None] | None,
     dask: str | None = None,
 ) -> BuildResult:
+    from kg import snapshot
     from kg import store as kgstore
 
     started = time.perf_counter()
+    snapshot_was_fresh = snapshot.fresh(path) is not None if path.is_dir() else False
     db = kgstore.open_store(path, create=True)
     index = kgstore.read_index(db)
     problems: list[InputProblem] = []
@@ -291,7 +293,12 @@ def _build_into_store(
         kgstore.drop_orphan_relations(db)
     kgstore.load_ontology(db)  # the ontology of this version of geokg
     db.flush()
+    db = None  # closes it: the export snapshot is taken from the store as it is on disk
     result.added = len(result.articles)
+    if result.added:
+        snapshot.write(path)
+    elif snapshot_was_fresh:
+        snapshot.restamp(path)
     result.seconds = time.perf_counter() - started
     return result
 

@@ -415,10 +415,10 @@ def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
 
     from kg.export import export_store
     from kg.graphio import GraphFileError
-    from kg.store import StoreError, open_store
+    from kg.store import StoreError
 
     try:
-        export_store(open_store(store, read_only=True), fmt, output)
+        export_store(store, fmt, output)  # from the store's snapshot when it is fresh
     except (StoreError, GraphFileError) as exc:
         raise fail(str(exc)) from None
     except BrokenPipeError:

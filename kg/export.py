@@ -722,20 +722,41 @@ STORE_FORMATS: tuple[str, ...] = ("turtle", "nt", "nq", "trig")
 """Formats :func:`export_store` writes straight from Oxigraph, without an rdflib graph."""
 
 
-def export_store(store: pyoxigraph.Store, fmt: str, output: str | Path | BinaryIO) -> None:
-    """Write the graph of an open store (default graph plus article graphs) in ``fmt``.
+def export_store(
+    store: pyoxigraph.Store | str | Path, fmt: str, output: str | Path | BinaryIO
+) -> None:
+    """Write the graph of a store (default graph plus article graphs) in ``fmt``.
 
-    ``output`` is a path (written atomically: a temp file beside it, then a rename), ``"-"``
-    for standard output, or a binary file object. Turtle, N-Triples, N-Quads and TriG stream
-    from Oxigraph (``nq`` and ``trig`` put every triple in the named graph :data:`GRAPH_IRI`);
-    they hold the same triples as :func:`export_graph` but Oxigraph's layout and order (by
-    Oxigraph's internal term keys, the same for the same store content). The other formats go
-    through an rdflib graph and give exactly the bytes :func:`export_graph` gives.
+    ``store`` is a store directory or an open store. ``output`` is a path (written
+    atomically: a temp file beside it, then a rename), ``"-"`` for standard output, or a binary
+    file object. Turtle, N-Triples, N-Quads and TriG (``nq`` and ``trig`` put every triple in
+    the named graph :data:`GRAPH_IRI`) hold the same triples as :func:`export_graph` in
+    Oxigraph's layout and order (by its internal term keys: the same bytes for the same store
+    content). From a directory they are copied from the store's snapshot
+    (:mod:`kg.snapshot`), which is written first if the store changed since; from an open store
+    they stream from Oxigraph. The other formats go through an rdflib graph and give exactly
+    the bytes :func:`export_graph` gives.
     """
     key = fmt.strip().lower().lstrip(".")
     fmt = key if key in ("nq", "nquads", "n-quads") else normalize_format(fmt)
     if fmt in ("nquads", "n-quads"):
         fmt = "nq"
+    if isinstance(store, (str, Path)):
+        from kg import snapshot
+        from kg.store import open_store
+
+        path = store
+        store = open_store(path, read_only=True)  # a one-line StoreError for a bad one
+        if fmt in STORE_FORMATS:
+            folder = snapshot.fresh(path)
+            if folder is None:
+                del store  # the snapshot is written from a store opened anew
+                folder = snapshot.fresh(path) if snapshot.write(path) else None
+                if folder is None:  # not writable: stream from the store
+                    store = open_store(path, read_only=True)
+            if folder is not None:
+                _write_output(output, lambda fh: snapshot.copy(folder, fmt, str(GRAPH_IRI), fh))
+                return
     if fmt not in STORE_FORMATS:
         from kg.store import store_graph
 

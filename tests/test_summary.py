@@ -173,3 +173,22 @@ def test_summarize_ignores_incomplete_evidence() -> None:
         (ev, RDF.predicate, GEO.urges),
     ]
     assert summarize(triples) == {}
+
+
+def test_validate_reports_a_summary_that_disagrees_with_its_evidence(seed_graph: Graph) -> None:
+    from kg.validate import validate_graph
+
+    graph = Graph()
+    for triple in seed_graph:
+        graph.add(triple)
+    node = next(iter(_nodes(graph)))
+    n = int(graph.value(node, GEO.sentenceCount))
+    graph.set((node, GEO.sentenceCount, Literal(n + 1)))
+    other = next(iter(_nodes(graph) - {node}))
+    graph.set((other, GEO.articleCount, Literal(0)))
+    report = validate_graph(graph)
+    assert not report.conforms
+    shapes = {(v.focus, v.shape) for v in report.violations}
+    assert (str(node), "geosh:SummaryCounts") in shapes
+    assert (str(other), "geosh:RelationSummary") in shapes
+    assert validate_graph(seed_graph).conforms

@@ -74,6 +74,25 @@ def _load_graph(graph: Path | None, store: Path | None, code: int = 1):
         raise fail(escape(str(exc)), code) from None
 
 
+def _open_store(store: Path):
+    """The store of --store DIR, opened read-only; a one-line error for a bad one."""
+    from rich.markup import escape
+
+    from kg.store import StoreError, open_store
+
+    try:
+        return open_store(store, read_only=True)
+    except StoreError as exc:
+        raise fail(escape(str(exc))) from None
+
+
+def _store_part(store: Path, predicates, graphs=()):
+    """What one command reads of --store DIR (kg.store.subgraph), not the whole store."""
+    from kg.store import subgraph
+
+    return subgraph(_open_store(store), predicates, graphs)
+
+
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"geokg {__version__}")
@@ -331,9 +350,21 @@ def evaluate(
     for path in (gold, aliases):
         if not path.is_file():
             raise fail(f"{path}: no such file")
-    g = _load_graph(graph, store)
+    db = _open_store(store) if store is not None else None
     try:
-        report = run_eval(g, load_gold(gold), load_aliases(aliases), doc=doc)
+        rows, names = load_gold(gold), load_aliases(aliases)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise fail(str(exc).splitlines()[0]) from None
+    if db is not None:  # the gold documents' graphs and the entities, not the whole store
+        from kg.evaluate import EVAL_PREDICATES
+        from kg.store import subgraph
+        from kg.vocab import ART
+
+        g = subgraph(db, EVAL_PREDICATES, [ART[d] for d in dict.fromkeys(r.doc for r in rows)])
+    else:
+        g = _load_graph(graph, store)
+    try:
+        report = run_eval(g, rows, names, doc=doc)
     except (ValueError, UnicodeDecodeError) as exc:
         raise fail(str(exc).splitlines()[0]) from None
     typer.echo(format_report(report))
@@ -453,7 +484,13 @@ def stats_cmd(
 
     from kg.stats import graph_stats
 
-    stats = graph_stats(_load_graph(graph, store), top=top)
+    _graph_or_store(graph, store)
+    if store is not None:  # counted by SPARQL on the store
+        from kg.stats import store_stats
+
+        stats = store_stats(_open_store(store), top=top)
+    else:
+        stats = graph_stats(_load_graph(graph, store), top=top)
     if as_json:
         typer.echo(json.dumps(stats.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -668,7 +705,14 @@ def viz_cmd(
     )
     try:
         check_writable(output)
-        view = build_view(_load_graph(graph, store), options)
+        if store is not None:  # only the predicates the view reads
+            from kg.viz import VIEW_PREDICATES
+
+            _graph_or_store(graph, store)
+            data = _store_part(store, VIEW_PREDICATES)
+        else:
+            data = _load_graph(graph, store)
+        view = build_view(data, options)
         size = write_html(view, output)
     except (GraphFileError, ViewError) as exc:
         raise fail(escape(str(exc))) from None

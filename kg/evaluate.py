@@ -35,6 +35,9 @@ _RELATION_IRIS: dict[URIRef, str] = {GEO[name]: name for name in RELATIONS}
 _EVENT_CLASSES = frozenset({GEO.Event, GEO.Visit, GEO.Meeting})
 # Event roles whose fillers are entities of the document too (for the node counts).
 _EVENT_ROLES = (GEO.agent, GEO.destination, GEO.participant)
+EVAL_PREDICATES = (RDF.type, RDFS.label, SKOS.altLabel, *_EVENT_ROLES,
+                   *(GEO[name] for name in RELATIONS))  # fmt: skip
+"""What :func:`evaluate` reads besides the gold documents' own graphs (``kg eval --store``)."""
 # Typographic apostrophes and quotes appear in both the articles and the alias list.
 _QUOTES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"'})
 

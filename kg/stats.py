@@ -93,7 +93,6 @@ class Stats:
 def graph_stats(graph: Graph, top: int = 10) -> Stats:
     """Count what ``graph`` holds; ``top`` is how many of the most connected actors to list."""
     stats = Stats(triples=len(graph))
-    info = relation_info()
 
     articles = set(graph.subjects(RDF.type, GEO.Article))
     evidence = set(graph.subjects(RDF.type, GEO.Evidence))
@@ -127,24 +126,40 @@ def graph_stats(graph: Graph, top: int = 10) -> Stats:
     for node, cls in graph.subject_objects(RDF.type):
         if cls in classes:
             types[node].add(type_name(cls))
+    edges = [(e.subject, e.relation, e.object, e.evidence) for e in relation_edges(graph)]
+    _relations(stats, types, edges, node_labels(graph), top)
+    return stats
+
+
+def _relations(
+    stats: Stats,
+    types: dict[Node, set[str]],
+    edges: list[tuple[Node, str, Node, int]],
+    labels: dict[Node, str],
+    top: int,
+) -> None:
+    """Entities by type, relations by type and quad class, and the most connected actors.
+
+    ``edges`` are the relation triples as (subject, relation name, object, evidence nodes).
+    """
+    info = relation_info()
     entity_counts: Counter[str] = Counter()
     for names in types.values():
         for name in names:
             entity_counts[name] += 1
     stats.entities = dict(sorted(entity_counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
-    edges = relation_edges(graph)
     stats.relations = len(edges)
     by_relation: dict[str, list[int]] = {name: [0, 0] for name in RELATIONS}
     degree: dict[Node, list[int]] = defaultdict(lambda: [0, 0, 0])  # out, in, evidence
-    for e in edges:
-        by_relation[e.relation][0] += 1
-        by_relation[e.relation][1] += e.evidence
-        degree[e.subject][0] += 1
-        degree[e.subject][2] += e.evidence
-        if e.object != e.subject:
-            degree[e.object][1] += 1
-            degree[e.object][2] += e.evidence
+    for s, relation, o, n_evidence in edges:
+        by_relation[relation][0] += 1
+        by_relation[relation][1] += n_evidence
+        degree[s][0] += 1
+        degree[s][2] += n_evidence
+        if o != s:
+            degree[o][1] += 1
+            degree[o][2] += n_evidence
     stats.relations_by_type = sorted(
         (
             RelationCount(name, info[name].quad_class, n_edges, n_evidence)
@@ -160,7 +175,6 @@ def graph_stats(graph: Graph, top: int = 10) -> Stats:
         by_quad[r.quad_class][1] += r.evidence
     stats.relations_by_quad_class = [QuadCount(q, n, m) for q, (n, m) in by_quad.items()]
 
-    labels = node_labels(graph)
     actors = []
     for node, (out_deg, in_deg, n_evidence) in degree.items():
         node_types = types.get(node, set())
@@ -179,4 +193,94 @@ def graph_stats(graph: Graph, top: int = 10) -> Stats:
         )
     actors.sort(key=lambda a: (-a.degree, -a.evidence, a.label, a.iri))
     stats.top_actors = actors[: max(top, 0)]
+
+
+# -- on a store: SPARQL, without copying the store into rdflib --------------------------------
+
+_STORE_COUNTS = """
+SELECT ?what (COUNT(DISTINCT ?x) AS ?n) WHERE {
+  { ?x a geo:Article BIND("articles" AS ?what) }
+  UNION { ?x a geo:Evidence BIND("evidence" AS ?what) }
+  UNION { ?x a geo:Article ; dcterms:date ?d BIND("dated" AS ?what) }
+} GROUP BY ?what"""
+_STORE_DATES = """
+SELECT (MIN(?d) AS ?first) (MAX(?d) AS ?last) WHERE {
+  { ?x a geo:Article } UNION { ?x a geo:Evidence }
+  ?x dcterms:date ?d . FILTER(STR(?d) != "")
+}"""
+_STORE_GROUPS = """
+SELECT ?what ?value (COUNT(*) AS ?n) WHERE {
+  { ?a a geo:Article ; dcterms:publisher ?value BIND("publisher" AS ?what) }
+  UNION { ?ev a geo:Evidence ; geo:modality ?value BIND("modality" AS ?what) }
+} GROUP BY ?what ?value"""
+_STORE_SENTENCES = """
+SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?a ?k WHERE {
+  ?ev a geo:Evidence .
+  OPTIONAL { ?ev geo:article ?a } OPTIONAL { ?ev geo:charStart ?c } OPTIONAL { ?ev geo:sentence ?t }
+  BIND(COALESCE(?c, ?t, ?ev) AS ?k) } }"""
+_STORE_EDGES = """
+SELECT ?s ?p ?o WHERE { VALUES ?p { %s } ?s ?p ?o . FILTER(!isLiteral(?o) && !isLiteral(?s)) }"""
+_STORE_SUMMARIES = """
+SELECT ?s ?p ?o ?n WHERE {
+  ?sum geo:summarySubject ?s ; geo:summaryPredicate ?p ; geo:summaryObject ?o ;
+       geo:sentenceCount ?n }"""
+_STORE_TYPES = "SELECT ?x ?t WHERE { VALUES ?t { %s } ?x a ?t }"
+_STORE_LABELS = "SELECT ?x ?l WHERE { ?x rdfs:label ?l . FILTER(STRSTARTS(STR(?x), STR(ent:))) }"
+
+
+def store_stats(store, top: int = 10) -> Stats:
+    """:func:`graph_stats` of a store (a directory or an open pyoxigraph Store), by SPARQL.
+
+    Counts are aggregated by Oxigraph and the relation edges come with their sentence counts
+    from the relation summaries; nothing is copied into rdflib. The same numbers as
+    ``graph_stats(store_graph(store))`` for a store ``kg build`` wrote.
+    """
+    import pyoxigraph as ox
+
+    from kg.query import _OxTerms, prefixes
+    from kg.store import ONTOLOGY_GRAPH, open_store
+
+    if not isinstance(store, ox.Store):
+        store = open_store(store, read_only=True)
+    ns = prefixes()
+    convert = _OxTerms().to_rdflib
+
+    def rows(text: str):
+        return store.query(text, prefixes=ns, use_default_graph_as_union=True)
+
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    in_ontology = sum(1 for _ in store.quads_for_pattern(None, None, None, ontology))
+    stats = Stats(triples=len(store) - in_ontology)
+    counts = {r["what"].value: int(r["n"].value) for r in rows(_STORE_COUNTS)}
+    stats.articles, stats.evidence = counts.get("articles", 0), counts.get("evidence", 0)
+    stats.dated_articles = counts.get("dated", 0)
+    for r in rows(_STORE_DATES):
+        if r["first"] is not None:
+            stats.first_date, stats.last_date = r["first"].value, r["last"].value
+    groups: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in rows(_STORE_GROUPS):
+        groups[r["what"].value][r["value"].value] += int(r["n"].value)
+    for name in ("publisher", "modality"):
+        ordered = dict(sorted(groups[name].items(), key=lambda kv: (-kv[1], kv[0])))
+        setattr(stats, "publishers" if name == "publisher" else "modalities", ordered)
+    stats.sentences = next(int(r["n"].value) for r in rows(_STORE_SENTENCES))
+
+    classes = target_classes()
+    types: dict[Node, set[str]] = defaultdict(set)
+    values = " ".join(f"<{c}>" for c in sorted(classes))
+    for r in rows(_STORE_TYPES % values):
+        types[convert(r["x"])].add(type_name(convert(r["t"])))
+    by_iri = {str(GEO[name]): name for name in RELATIONS}
+    counted = {(r["s"], r["p"], r["o"]): int(r["n"].value) for r in rows(_STORE_SUMMARIES)}
+    edges = [
+        (convert(r["s"]), by_iri[r["p"].value], convert(r["o"]),
+         counted.get((r["s"], r["p"], r["o"]), 0))
+        for r in rows(_STORE_EDGES % " ".join(f"geo:{name}" for name in RELATIONS))
+    ]  # fmt: skip
+    labels: dict[Node, str] = {}
+    for r in rows(_STORE_LABELS):
+        node, text = convert(r["x"]), r["l"].value
+        if node not in labels or text < labels[node]:
+            labels[node] = text
+    _relations(stats, types, edges, labels, top)
     return stats

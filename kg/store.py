@@ -164,6 +164,53 @@ def store_graph(store: str | Path | pyoxigraph.Store) -> Graph:
     return graph
 
 
+def subgraph(
+    store: str | Path | pyoxigraph.Store,
+    predicates: Iterable[URIRef] = (),
+    graphs: Iterable[URIRef] = (),
+) -> Graph:
+    """Part of the store's graph as an in-memory rdflib Graph: what one command needs.
+
+    The triples whose predicate is one of ``predicates`` (from every graph but the ontology),
+    plus every triple of the named ``graphs`` (article graphs). Read with one index scan per
+    predicate or graph and converted term by term (each distinct term once), which is several
+    times faster than :func:`store_graph`'s round trip through N-Triples, on a fraction of it.
+    """
+    import pyoxigraph as ox
+
+    if not isinstance(store, ox.Store):
+        store = open_store(store, read_only=True)
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    convert = _ToRdflib()
+    graph = bind_prefixes(Graph())
+    for pred in predicates:
+        node = ox.NamedNode(str(pred))
+        graph.addN(
+            (convert(q.subject), pred, convert(q.object), graph)
+            for q in store.quads_for_pattern(None, node, None, None)
+            if q.graph_name != ontology
+        )
+    for name in graphs:
+        quads = store.quads_for_pattern(None, None, None, ox.NamedNode(str(name)))
+        graph.addN(
+            (convert(q.subject), convert(q.predicate), convert(q.object), graph) for q in quads
+        )
+    return graph
+
+
+class _ToRdflib:
+    """pyoxigraph terms as rdflib terms, each distinct term converted once."""
+
+    def __init__(self) -> None:
+        self.cache: dict = {}
+
+    def __call__(self, term):
+        out = self.cache.get(term)
+        if out is None:
+            out = self.cache[term] = _rdflib(term)
+        return out
+
+
 # -- incremental builds ----------------------------------------------------------------------
 
 

@@ -108,6 +108,14 @@ _KINDS = {
 }
 
 _ROLE_RELATIONS = ("leaderOf", "officialOf", "memberOf")
+VIEW_PREDICATES = (
+    RDF.type, RDFS.label, SKOS.altLabel,
+    RDF.subject, RDF.predicate, RDF.object, GEO.sentence, GEO.modality, GEO.article,
+    DCTERMS.title, DCTERMS.publisher, DCTERMS.date, SCHEMA.url,
+    GEO.agent, GEO.destination, GEO.participant,
+    *(GEO[name] for name in RELATIONS),
+)  # fmt: skip
+"""Every predicate :func:`build_view` reads: what ``kg viz --store`` takes from a store."""
 _ROLE_INVERSE = {"leaderOf": "led by", "officialOf": "officials", "memberOf": "members"}
 
 # Above this many nodes the browser does no physics: positions come from Python only.

@@ -14,11 +14,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from rdflib import Dataset, Graph
+from rdflib import RDF, Dataset, Graph
 
 from kg.export import EXTENSIONS, FORMATS, GRAPH_IRI, export_graph, export_store
 from kg.graphio import GraphFileError, write_graph
 from kg.store import open_store, store_graph
+from kg.vocab import GEO
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 PARSERS = {"turtle": "turtle", "nt": "nt", "json-ld": "json-ld", "trig": "trig", "nq": "nquads"}
@@ -224,3 +225,27 @@ def test_cli_needs_exactly_one_of_graph_and_store(
         assert "Traceback" not in proc.stderr
         assert "GRAPH file or --store DIR" in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+
+
+def test_store_stats_by_sparql_equal_the_stats_of_the_copied_graph(store_dir: Path) -> None:
+    from kg.stats import graph_stats, store_stats
+    from kg.store import store_graph
+
+    assert store_stats(store_dir, top=50) == graph_stats(store_graph(store_dir), top=50)
+
+
+def test_the_parts_of_a_store_viz_and_eval_read_give_the_same_results(store_dir: Path) -> None:
+    from kg.evaluate import EVAL_PREDICATES
+    from kg.store import store_graph, subgraph
+    from kg.viz import VIEW_PREDICATES, ViewOptions, build_view
+
+    whole = store_graph(store_dir)
+    part = subgraph(store_dir, VIEW_PREDICATES)
+    assert 0 < len(part) < len(whole)
+    for options in (ViewOptions(), ViewOptions(entity="NATO", hops=2, since=None)):
+        assert build_view(part, options) == build_view(whole, options)
+    docs = {o for o in whole.objects(None, GEO.article)}
+    for_eval = subgraph(store_dir, EVAL_PREDICATES, docs)
+    assert set(for_eval.triples((None, RDF.subject, None))) == set(
+        whole.triples((None, RDF.subject, None))
+    )

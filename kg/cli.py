@@ -74,7 +74,7 @@ def _load_graph(graph: Path | None, store: Path | None, code: int = 1):
         raise fail(escape(str(exc)), code) from None
 
 
-def _open_store(store: Path):
+def _open_store(store: Path, code: int = 1):
     """The store of --store DIR, opened read-only; a one-line error for a bad one."""
     from rich.markup import escape
 
@@ -83,7 +83,7 @@ def _open_store(store: Path):
     try:
         return open_store(store, read_only=True)
     except StoreError as exc:
-        raise fail(escape(str(exc))) from None
+        raise fail(escape(str(exc)), code) from None
 
 
 def _store_part(store: Path, predicates, graphs=()):
@@ -585,9 +585,14 @@ def validate_cmd(
     """
     import json
 
-    from kg.validate import load_shapes, validate_graph
+    from rich.markup import escape
 
-    data = _load_graph(graph, store, code=2)
+    from kg.graphio import GraphFileError
+    from kg.shacl_sparql import Unsupported
+    from kg.store import StoreError
+    from kg.validate import load_shapes, validate_file, validate_graph, validate_store
+
+    _graph_or_store(graph, store)
     if shapes is not None and not shapes.is_file():
         raise fail(f"{shapes}: no such file", code=2)
     try:
@@ -595,12 +600,21 @@ def validate_cmd(
     except Exception as exc:  # rdflib raises many parser-specific types
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise fail(f"{shapes}: not readable SHACL shapes ({first[:200]})", code=2) from None
-    report = validate_graph(data, shapes=shapes_graph)
+    try:  # SPARQL on Oxigraph: the store itself, or the file read by Oxigraph's parser
+        if store is not None:
+            report = validate_store(_open_store(store, code=2), shapes=shapes_graph)
+        else:
+            report = validate_file(graph, shapes=shapes_graph)  # type: ignore[arg-type]
+    except (GraphFileError, StoreError) as exc:
+        raise fail(escape(str(exc)), code=2) from None
+    except Unsupported:  # shapes beyond the SPARQL engine: pyshacl on an rdflib copy
+        data = _load_graph(graph, store, code=2)
+        report = validate_graph(data, shapes=shapes_graph, engine="pyshacl")
     if as_json:
         typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
         typer.echo(report.format(limit=limit or None, source=str(graph or store)))
-    if len(data) == 0:
+    if report.triples == 0:
         err.print("[yellow]warning:[/] the graph is empty: nothing was checked")
     if not report.conforms:
         raise typer.Exit(1)

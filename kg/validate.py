@@ -116,18 +116,161 @@ def load_shapes(path: str | Path | None = None) -> Graph:
     return Graph().parse(Path(path), format="turtle")
 
 
+ENGINES = ("auto", "sparql", "pyshacl")
+
+
 def validate_graph(
-    graph: Graph, shapes: Graph | None = None, ontology: Graph | None = None
+    graph: Graph,
+    shapes: Graph | None = None,
+    ontology: Graph | None = None,
+    engine: str = "auto",
 ) -> ValidationReport:
-    """Validate ``graph`` against the geokg shapes (or ``shapes``) with pyshacl.
+    """Validate ``graph`` against the geokg shapes (or ``shapes``).
 
     ``ontology`` defaults to ``ontology/geokg.ttl``; it supplies the class hierarchy. The
-    graph itself is not modified.
+    graph itself is not modified. ``engine``: ``sparql`` checks the shapes by SPARQL on an
+    Oxigraph copy of the graph (:mod:`kg.shacl_sparql`), ``pyshacl`` runs pyshacl, ``auto``
+    (the default) the first when it supports every feature the shapes use.
     """
-    from pyshacl import validate
+    from kg.shacl_sparql import Unsupported, run_checks
 
     started = time.perf_counter()
     shapes_graph = shapes if shapes is not None else _default_shapes()
+    results = None
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r} (use {', '.join(ENGINES)})")
+    if engine != "pyshacl":
+        try:
+            checks = _checks(shapes_graph)
+        except Unsupported:
+            if engine == "sparql":
+                raise
+        else:
+            results = run_checks(_oxigraph_copy(graph, ontology), checks)
+    if results is None:
+        results = _pyshacl(graph, shapes_graph, ontology)
+    return _report(graph, results, shapes_graph, len(graph), started)
+
+
+def validate_store(store, shapes: Graph | None = None) -> ValidationReport:
+    """Validate an on-disk store (a directory or an open pyoxigraph Store) in place.
+
+    The shapes are checked by SPARQL on the store itself (its ontology graph supplies the
+    class hierarchy); only the nodes a result names are read into rdflib, to describe them.
+    Raises :class:`kg.shacl_sparql.Unsupported` for shapes the SPARQL engine cannot check.
+    """
+    import pyoxigraph as ox
+
+    from kg.shacl_sparql import run_checks
+    from kg.store import ONTOLOGY_GRAPH, open_store
+
+    started = time.perf_counter()
+    if not isinstance(store, ox.Store):
+        store = open_store(store, read_only=True)
+    shapes_graph = shapes if shapes is not None else _default_shapes()
+    results = run_checks(store, _checks(shapes_graph), union=True)
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    triples = len(store) - sum(1 for _ in store.quads_for_pattern(None, None, None, ontology))
+    return _report(_described_nodes(store, results), results, shapes_graph, triples, started)
+
+
+def validate_file(path: str | Path, shapes: Graph | None = None) -> ValidationReport:
+    """Validate a graph file by SPARQL, read by Oxigraph's parser (not into rdflib).
+
+    Raises GraphFileError for a file that cannot be read, and
+    :class:`kg.shacl_sparql.Unsupported` for shapes the SPARQL engine cannot check.
+    """
+    import pyoxigraph as ox
+
+    from kg.query import load_graph
+    from kg.shacl_sparql import run_checks
+    from kg.store import ONTOLOGY_GRAPH
+
+    started = time.perf_counter()
+    checks = _checks(shapes if shapes is not None else _default_shapes())
+    graph = load_graph(path, engine="oxigraph", ontology=False)
+    triples = len(graph)
+    store = graph.store._inner  # the pyoxigraph Store under oxrdflib's Graph
+    store.load(
+        path=str(data_file("geokg.ttl")),
+        format=ox.RdfFormat.TURTLE,
+        to_graph=ox.NamedNode(str(ONTOLOGY_GRAPH)),
+    )
+    results = run_checks(store, checks, union=True)
+    shapes_graph = shapes if shapes is not None else _default_shapes()
+    return _report(_described_nodes(store, results), results, shapes_graph, triples, started)
+
+
+_COMPILED: dict[int, tuple[Graph, list]] = {}
+
+
+def _checks(shapes: Graph) -> list:
+    """The compiled checks of a shapes graph (cached for the built-in shapes)."""
+    from kg.shacl_sparql import compile_shapes
+
+    cached = _COMPILED.get(id(shapes))
+    if cached is not None and cached[0] is shapes:
+        return cached[1]
+    checks = compile_shapes(shapes)
+    if shapes is _default_shapes():
+        _COMPILED[id(shapes)] = (shapes, checks)
+    return checks
+
+
+def _oxigraph_copy(graph: Graph, ontology: Graph | None):
+    """An in-memory Oxigraph store holding ``graph`` and the ontology (default graph)."""
+    import pyoxigraph as ox
+
+    from kg.query import _OxTerms
+
+    store = ox.Store()
+    cache: dict = {}
+
+    def term(node):
+        out = cache.get(node)
+        if out is None:
+            out = cache[node] = _OxTerms.to_ox(node)
+        return out
+
+    store.bulk_extend(ox.Quad(term(s), term(p), term(o)) for s, p, o in graph)
+    if ontology is None:
+        store.load(path=str(data_file("geokg.ttl")), format=ox.RdfFormat.TURTLE)
+    else:
+        store.bulk_extend(ox.Quad(term(s), term(p), term(o)) for s, p, o in ontology)
+    return store
+
+
+def _described_nodes(store, results: Graph) -> Graph:
+    """The triples that name the nodes of ``results``: enough for :class:`_Describer`."""
+    import pyoxigraph as ox
+
+    from kg.query import _OxTerms
+    from kg.store import ONTOLOGY_GRAPH, _rdflib
+
+    ontology = ox.NamedNode(str(ONTOLOGY_GRAPH))
+    out = Graph()
+    seen: set[Node] = set()
+    todo = {o for p in (SH.focusNode, SH.value) for o in results.objects(None, p)}
+    for _round in range(2):  # the nodes, then the subject and object of evidence among them
+        nxt: set[Node] = set()
+        for node in todo - seen:
+            seen.add(node)
+            if isinstance(node, Literal):
+                continue
+            for q in store.quads_for_pattern(_OxTerms.to_ox(node), None, None, None):
+                if q.graph_name == ontology:
+                    continue
+                triple = (node, _rdflib(q.predicate), _rdflib(q.object))
+                out.add(triple)
+                if triple[1] in (RDF.subject, RDF.object):
+                    nxt.add(triple[2])
+        todo = nxt
+    return out
+
+
+def _pyshacl(graph: Graph, shapes_graph: Graph, ontology: Graph | None) -> Graph:
+    from pyshacl import validate
+
     _conforms, results, _text = validate(
         graph,
         shacl_graph=shapes_graph,
@@ -139,6 +282,12 @@ def validate_graph(
         advanced=True,
         debug=False,
     )
+    return results
+
+
+def _report(
+    graph: Graph, results: Graph, shapes_graph: Graph, triples: int, started: float
+) -> ValidationReport:
     describe = _Describer(graph)
     found = sorted(
         (_violation(results, r, describe, shapes_graph) for r in _results(results)),
@@ -163,7 +312,7 @@ def validate_graph(
         # its property shapes; the SHACL spec does not, and neither does this report
         conforms=not any(v.severity == "Violation" for v in violations),
         violations=violations,
-        triples=len(graph),
+        triples=triples,
         seconds=time.perf_counter() - started,
     )
 

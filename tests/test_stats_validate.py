@@ -23,7 +23,7 @@ from kg.paths import data_file
 from kg.rdf import ArticleResult, GraphBuilder
 from kg.records import Article, EntityRef, EventRef, Relation
 from kg.stats import QUAD_CLASSES, Stats, graph_stats
-from kg.validate import ValidationReport, validate_graph
+from kg.validate import ValidationReport, validate_file, validate_graph, validate_store
 from kg.vocab import ART, ENT, GEO, RELATIONS
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -356,6 +356,41 @@ def test_each_rule_is_reported_readably(name: str) -> None:
     text = report.format()
     assert "does not conform" in text and message in text
     assert "http://www.w3.org/ns/shacl#" not in text and "ValidationResult" not in text
+
+
+@pytest.mark.parametrize("name", list(MUTATIONS))
+def test_the_sparql_engine_reports_what_pyshacl_reports(name: str, tmp_path: Path) -> None:
+    mutate = MUTATIONS[name][0]
+    g = mini_graph()
+    mutate(g)
+    expected = validate_graph(g, engine="pyshacl")
+    assert validate_graph(g, engine="sparql").violations == expected.violations
+    path = tmp_path / "broken.ttl"
+    write_graph(g, path)
+    from_file = validate_file(path)  # read by Oxigraph, not into rdflib
+    assert from_file.violations == expected.violations
+    assert from_file.triples == len(g)
+
+
+def test_validating_a_store_in_place(seed_store: Path, tmp_path: Path) -> None:
+    import shutil
+
+    import pyoxigraph as ox
+
+    from kg.store import store_graph
+
+    copy = tmp_path / "kgdb"
+    shutil.copytree(seed_store, copy)
+    db = ox.Store(str(copy))
+    japan = ox.NamedNode(str(ENT.Japan))
+    db.add(ox.Quad(japan, ox.NamedNode(str(GEO.leaderOf)), ox.NamedNode(str(ENT.NATO))))
+    db.add(ox.Quad(japan, ox.NamedNode(str(RDFS.label)), ox.Literal("Nippon")))
+    del db
+    report = validate_store(copy)
+    expected = validate_graph(store_graph(copy), engine="pyshacl")
+    assert not report.conforms and len(report.violations) == 2
+    assert report.violations == expected.violations
+    assert report.triples == expected.triples
 
 
 def test_subclasses_count_without_inferring_types() -> None:

@@ -354,6 +354,7 @@ def load_into_store(path: Path, directory: Path) -> int:
     """
     import pyoxigraph as ox
 
+    import kg.store as kgstore
     from kg.store import open_store
 
     rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
@@ -380,6 +381,8 @@ def load_into_store(path: Path, directory: Path) -> int:
             yield q
 
     store.bulk_extend(counted())
+    if hasattr(kgstore, "add_all_summaries"):  # the relation summaries kg build would write
+        kgstore.add_all_summaries(store)
     store.flush()
     del store  # release the write lock: the store is then opened read-only
     return n

@@ -263,23 +263,57 @@ class StoreReport:
     export_bytes: dict[str, int] = field(default_factory=dict)
     export_api: dict[str, float] = field(default_factory=dict)  # format -> s, export_store
     cli_query: Run | None = None
+    baseline: str = ""  # git revision whose saved queries ran beside the current ones
+    baseline_queries: dict[str, float] = field(default_factory=dict)  # case -> s
+    snapshot_s: float = math.nan  # writing the export snapshot (kg.snapshot.write)
+    commands: list[Run] = field(default_factory=list)  # kg stats/validate/viz --store
 
 
 def _disk_mb(folder: Path) -> float:
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 2**20
 
 
+def baseline_text(revision: str, name: str) -> str | None:
+    """The text of saved query ``name`` at git ``revision`` (None if it did not exist)."""
+    done = subprocess.run(
+        ["git", "show", f"{revision}:ontology/queries/{name}.rq"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    return done.stdout if done.returncode == 0 else None
+
+
+def run_text(graph, name: str, text: str, params: dict[str, str]):
+    """Run ``text`` as the saved query ``name`` would run (its parameters bound, columns hidden)."""
+    from dataclasses import replace
+
+    from kg.query import _bindings, execute, prepare
+
+    prepared = replace(prepare(name, parse_saved=False), text=text)
+    return execute(graph, prepared, _bindings(prepared, params), engine="oxigraph")
+
+
 def store_section(
-    name: str, store_dir: Path, work: Path, *, repeat: int, export: bool
+    name: str,
+    store_dir: Path,
+    work: Path,
+    *,
+    repeat: int,
+    export: bool,
+    baseline: str = "",
+    commands: bool = True,
 ) -> StoreReport:
-    """Open the store, count it, run every saved query on it, export it (CLI)."""
+    """Open the store, count it, run every saved query on it, export it (CLI).
+
+    With ``baseline`` (a git revision) each saved query of that revision runs beside the
+    current one, alternating, on the same store: the before/after ratio of one run.
+    """
     import pyoxigraph as ox
     from query_latency import _rows, _timed
 
     from kg.query import load_store, run_query, saved_queries
     from kg.store import ONTOLOGY_GRAPH, open_store
 
-    rep = StoreReport(name, repeat)
+    rep = StoreReport(name, repeat, baseline=baseline)
     rep.disk_mb = _disk_mb(store_dir)
     gc.collect()
     t = time.perf_counter()
@@ -306,14 +340,30 @@ def store_section(
         for which in whiches:
             params = {p: rep.params[which][p] for p in q.params} if q.params else {}
             case = q.name if which in ("-", "hub") else f"{q.name} (typical)"
+            old = baseline_text(baseline, q.name) if baseline else None
+            best_old = math.inf
+            seconds, rows = math.inf, None
             try:
-                seconds, rows = _timed(
-                    lambda g=graph, q=q, p=params: _rows(run_query(g, q.name, p)), repeat
-                )
+                for _ in range(repeat):  # old and new in turn: both see the same machine
+                    if old is not None:
+                        s, _r = _timed(lambda g=graph, o=old, q=q, p=params: _rows(
+                            run_text(g, q.name, o, p)), 1)  # fmt: skip
+                        best_old = min(best_old, s)
+                    s, rows = _timed(
+                        lambda g=graph, q=q, p=params: _rows(run_query(g, q.name, p)), 1
+                    )
+                    seconds = min(seconds, s)
             except Exception as exc:  # report it in the table, keep measuring the others
                 seconds, rows = math.nan, f"error: {str(exc).splitlines()[0][:60]}"
             rep.queries.append((case, seconds, rows))
-            print(f"  {case:24} {_fmt_s(seconds):>10}  {rows} rows", file=sys.stderr, flush=True)
+            if old is not None:
+                rep.baseline_queries[case] = best_old
+            before = f"  (before {_fmt_s(best_old)})" if old is not None else ""
+            print(
+                f"  {case:24} {_fmt_s(seconds):>10}  {rows} rows{before}",
+                file=sys.stderr,
+                flush=True,
+            )
     del graph
     gc.collect()
 
@@ -324,7 +374,13 @@ def store_section(
         work,
     )
     if export:
-        for fmt, suffix in (("Turtle", "ttl"), ("N-Triples", "nt")):
+        from kg import snapshot
+
+        shutil.rmtree(snapshot.snapshot_dir(store_dir), ignore_errors=True)
+        t = time.perf_counter()
+        snapshot.write(store_dir)  # what kg build --store does after a build
+        rep.snapshot_s = time.perf_counter() - t
+        for fmt, suffix in (("Turtle", "ttl"), ("N-Triples", "nt"), ("TriG", "trig")):
             out = work / f"{name}-export.{suffix}"
             run = measure(
                 f"kg export --store DIR -o graph.{suffix} ({fmt})",
@@ -336,6 +392,20 @@ def store_section(
             rep.export_bytes[suffix] = out.stat().st_size if out.exists() else 0
             out.unlink(missing_ok=True)
             rep.export_api[suffix] = _export_api(store_dir, suffix, out)
+    if commands:
+        hub = rep.params.get("hub", {}).get("entity", "")
+        for label, args in (
+            ("kg stats --store DIR --json", ["stats", "--store", str(store_dir), "--json"]),
+            ("kg validate --store DIR", ["validate", "--store", str(store_dir)]),
+            (
+                "kg viz --store DIR --entity HUB",
+                ["viz", "--store", str(store_dir), "--entity", hub, "-o", str(work / "v.html")],
+            ),
+        ):
+            rep.commands.append(
+                measure(label, [*kg_command(), *args], work / f"{name}-{args[0]}.log", work)
+            )
+            (work / "v.html").unlink(missing_ok=True)
     return rep
 
 
@@ -347,10 +417,10 @@ def _export_api(store_dir: Path, fmt: str, out: Path) -> float:
         return math.nan
     from kg.store import open_store
 
-    store = open_store(store_dir, read_only=True)
+    open_store(store_dir, read_only=True)  # opened once before: the OS caches the files
     gc.collect()
     t = time.perf_counter()
-    export_store(store, fmt, out)
+    export_store(store_dir, fmt, out)  # a directory: from its snapshot when it is fresh
     seconds = time.perf_counter() - t
     out.unlink(missing_ok=True)
     return seconds
@@ -475,17 +545,25 @@ def print_store(rep: StoreReport) -> None:
         f"{rep.repeat}; parameters: entity={hub.get('entity')!r} other={hub.get('other')!r} "
         f"(most connected), (typical) entity={typ.get('entity')!r} other={typ.get('other')!r}"
     )
-    table = _table("", ["query", "time", "rows", f"< {TARGETS['query']} s"])
+    columns = ["query", "time", "rows", f"< {TARGETS['query']} s"]
+    if rep.baseline_queries:
+        columns += [f"before ({rep.baseline[:10]})", "before / now"]
+    table = _table("", columns)
     for case, seconds, rows in rep.queries:
         ok = not math.isnan(seconds) and seconds < TARGETS["query"]
-        table.add_row(case, _fmt_s(seconds), str(rows), "yes" if ok else "NO")
+        row = [case, _fmt_s(seconds), str(rows), "yes" if ok else "NO"]
+        if rep.baseline_queries:
+            old = rep.baseline_queries.get(case, math.nan)
+            row += [_fmt_s(old), f"{old / seconds:.1f}x" if seconds > 0 else "-"]
+        table.add_row(*row)
     _print(table)
     if rep.exports:
         table = _table(
             f"Export of {rep.name} ({rep.triples:,} triples; CLI wall clock incl. start-up)",
             ["command", "seconds", "export_store() s", "MB", "peak RSS MB", "others"],
         )
-        for run, suffix in zip(rep.exports, ("ttl", "nt"), strict=False):
+        print(f"export snapshot written (kg.snapshot.write) in {rep.snapshot_s:.1f} s")
+        for run, suffix in zip(rep.exports, ("ttl", "nt", "trig"), strict=False):
             api = rep.export_api.get(suffix, math.nan)
             table.add_row(
                 run.label,
@@ -495,6 +573,17 @@ def print_store(rep: StoreReport) -> None:
                 f"{run.peak_mb:,.0f}",
                 _others(run.others),
             )
+        _print(table)
+    if rep.commands:
+        table = _table(
+            f"Commands on {rep.name} (CLI wall clock incl. start-up)",
+            ["command", "seconds", "peak RSS MB", "exit", "others"],
+        )
+        for run in rep.commands:
+            table.add_row(
+                run.label, f"{run.seconds:.2f}", f"{run.peak_mb:,.0f}", str(run.code),
+                _others(run.others),
+            )  # fmt: skip
         _print(table)
 
 
@@ -534,6 +623,20 @@ def main(argv: list[str] | None = None) -> int:
         help="articles of the ~1M-triple synthetic store used when the built store is smaller "
         "(7000 ~ 1M triples; 0: no synthetic store)",
     )
+    ap.add_argument(
+        "--store",
+        type=Path,
+        action="append",
+        help="measure this existing store (built before; repeatable) instead of building: "
+        "queries, export, commands only",
+    )
+    ap.add_argument(
+        "--baseline",
+        default="",
+        metavar="REV",
+        help="also run the saved queries of git revision REV beside the current ones "
+        "(before/after in one run)",
+    )
     ap.add_argument("--workdir", type=Path, help="where the temporary folder goes")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
     ap.add_argument("--json", type=Path, help="also write the raw results here")
@@ -555,8 +658,32 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
 
 
+def run_stores(args: argparse.Namespace, work: Path) -> int:
+    """``--store DIR``: the store, query, export and command sections on existing stores."""
+    results: dict[str, Any] = {"stores": []}
+    for store_dir in args.store:
+        rep = store_section(
+            store_dir.name, store_dir, work, repeat=args.repeat, export=True,
+            baseline=args.baseline,
+        )  # fmt: skip
+        print_store(rep)
+        results["stores"].append(
+            {
+                **{k: v for k, v in asdict(rep).items() if k not in ("exports", "commands",
+                                                                     "cli_query")},
+                "exports": [asdict(x) for x in rep.exports],
+                "commands": [asdict(x) for x in rep.commands],
+            }
+        )  # fmt: skip
+    _write_json(args.json, results)
+    return 0
+
+
 def run_benchmark(args: argparse.Namespace, work: Path) -> int:
     import dask.system
+
+    if args.store:
+        return run_stores(args, work)
 
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO
@@ -683,7 +810,11 @@ def run_benchmark(args: argparse.Namespace, work: Path) -> int:
     export = cli_supports("export", "--store")
     if not export:
         print("note: kg export has no --store option yet: export skipped")
-    reports = [store_section("built", store1, work, repeat=args.repeat, export=export)]
+    reports = [
+        store_section(
+            "built", store1, work, repeat=args.repeat, export=export, baseline=args.baseline
+        )
+    ]
     print_store(reports[0])
     big = reports[0] if reports[0].triples >= MILLION else None
     if big is None:
@@ -695,7 +826,9 @@ def run_benchmark(args: argparse.Namespace, work: Path) -> int:
         if args.synthetic_articles > 0:
             sdir, load_s, quads = synthetic_store(work, args.synthetic_articles)
             print(f"synthetic store: {quads:,} quads loaded in {load_s:.1f}s", flush=True)
-            rep = store_section("synthetic", sdir, work, repeat=args.repeat, export=export)
+            rep = store_section(
+                "synthetic", sdir, work, repeat=args.repeat, export=export, baseline=args.baseline
+            )
             print_store(rep)
             reports.append(rep)
             big = rep if rep.triples >= MILLION else None

@@ -33,9 +33,17 @@ Store and queries
     2 % of ``entities``, most mentioned first, as benchmarks/query_latency.py does).
     [saved queries < 0.5 s on 1M triples]
 Export
-    ``kg export --store DIR -o graph.ttl`` and ``-o graph.nt`` (CLI, wall clock, peak
-    memory). [Turtle export of 1M triples < 3 s] Skipped with a note while ``kg export``
-    has no ``--store``.
+    the store's export snapshot is written first (``kg.snapshot.write``, timed: what ``kg
+    build --store`` does after a build), then ``kg export --store DIR -o graph.ttl``,
+    ``-o graph.nt`` and ``-o graph.trig`` (CLI, wall clock, peak memory) and
+    ``kg.export.export_store(DIR, ...)`` in-process. [Turtle export of 1M triples < 3 s]
+Commands
+    ``kg stats --store``, ``kg validate --store`` and ``kg viz --store --entity HUB`` (CLI,
+    wall clock, peak memory).
+Before/after
+    with ``--baseline REV`` each saved query of git revision REV runs beside the current one
+    on the same store, in turn, best of ``--repeat`` each: the ratio of one run. ``--store
+    DIR`` (repeatable) measures stores built before instead of building.
 1M-triple store
     when the built store holds fewer than 1,000,000 triples, the store/query/export section
     is also run on a store made from benchmarks/query_latency.py's synthetic graph

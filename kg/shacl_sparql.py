@@ -74,6 +74,7 @@ class Check:
     messages: tuple[Literal, ...]
     severity: URIRef
     has_value: bool  # the query binds ?v, the offending value
+    counts: tuple[int | None, int | None] | None = None  # (min, max): ?n is a count of values
 
 
 def _term(node: Node) -> str:
@@ -172,18 +173,17 @@ def _property_checks(shapes: Graph, prop: Node, focus: str) -> Iterator[Check]:
         where = f"{focus} ?this {path} ?v . FILTER({condition})"
         return check(f"SELECT DISTINCT ?this ?v WHERE {{ {where} }}", component)
 
-    for key, op, component in (
-        (SH.minCount, "<", SH.MinCountConstraintComponent),
-        (SH.maxCount, ">", SH.MaxCountConstraintComponent),
-    ):
-        n = shapes.value(prop, key)
-        if n is not None:
-            yield check(
-                f"SELECT ?this WHERE {{ {focus} OPTIONAL {{ ?this {path} ?v }} }} "
-                f"GROUP BY ?this HAVING (COUNT(DISTINCT ?v) {op} {int(n)})",
-                component,
-                has_value=False,
-            )
+    low, high = (shapes.value(prop, key) for key in (SH.minCount, SH.maxCount))
+    if low is not None or high is not None:  # one count of the values for both bounds
+        n = "COUNT(DISTINCT ?v)"  # HAVING cannot name the projected ?n
+        bad = [f"{n} < {int(low)}" if low is not None else "", f"{n} > {int(high)}" if high
+               is not None else ""]  # fmt: skip
+        yield Check(
+            f"SELECT ?this (COUNT(DISTINCT ?v) AS ?n) WHERE {{ {focus} OPTIONAL "
+            f"{{ ?this {path} ?v }} }} GROUP BY ?this HAVING ({' || '.join(b for b in bad if b)})",
+            prop, SH.MinCountConstraintComponent, path_iri, messages, severity, False,
+            counts=(None if low is None else int(low), None if high is None else int(high)),
+        )  # fmt: skip
     kind = shapes.value(prop, SH.nodeKind)
     if kind is not None:
         yield per_value(_NODE_KINDS[kind], SH.NodeKindConstraintComponent)
@@ -243,19 +243,39 @@ def run_checks(store, checks: list[Check], union: bool = False) -> Graph:
     results = Graph()
     for i, c in enumerate(checks):
         for row in store.query(c.query, use_default_graph_as_union=union):
-            r = BNode(f"r{i}_{len(results)}")
-            focus = convert(row["this"])
-            results.add((r, RDF.type, SH.ValidationResult))
-            results.add((r, SH.focusNode, focus))
-            results.add((r, SH.sourceShape, c.shape))
-            results.add((r, SH.sourceConstraintComponent, c.component))
-            results.add((r, SH.resultSeverity, c.severity))
-            if c.path is not None:
-                results.add((r, SH.resultPath, c.path))
-            if c.has_value:
-                results.add((r, SH.value, convert(row["v"])))
-            elif c.path is None:
-                results.add((r, SH.value, focus))  # a node shape's constraint names its focus
-            for message in c.messages:
-                results.add((r, SH.resultMessage, message))
+            for component in _components(c, row):
+                _result(results, c, component, row, convert, f"r{i}_{len(results)}")
     return results
+
+
+def _components(check: Check, row) -> list[URIRef]:
+    """The components a result row breaks: a count may break the minimum or the maximum."""
+    if check.counts is None:
+        return [check.component]
+    n = int(row["n"].value)
+    low, high = check.counts
+    out = []
+    if low is not None and n < low:
+        out.append(SH.MinCountConstraintComponent)
+    if high is not None and n > high:
+        out.append(SH.MaxCountConstraintComponent)
+    return out
+
+
+def _result(results: Graph, c: Check, component: URIRef, row, convert, name: str) -> None:
+    """Add one sh:ValidationResult for ``row`` of check ``c`` to ``results``."""
+    r = BNode(name)
+    focus = convert(row["this"])
+    results.add((r, RDF.type, SH.ValidationResult))
+    results.add((r, SH.focusNode, focus))
+    results.add((r, SH.sourceShape, c.shape))
+    results.add((r, SH.sourceConstraintComponent, component))
+    results.add((r, SH.resultSeverity, c.severity))
+    if c.path is not None:
+        results.add((r, SH.resultPath, c.path))
+    if c.has_value:
+        results.add((r, SH.value, convert(row["v"])))
+    elif c.path is None:
+        results.add((r, SH.value, focus))  # a node shape's constraint names its focus
+    for message in c.messages:
+        results.add((r, SH.resultMessage, message))

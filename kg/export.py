@@ -451,6 +451,8 @@ _SECTIONS: tuple[tuple[str, frozenset[URIRef]], ...] = (
     ("Events", frozenset({GEO.Event, GEO.Visit, GEO.Meeting, GEO.Attack, GEO.Agreement})),
     ("Background facts: offices from the actor dictionary, not from the text",
      frozenset({GEO.BackgroundFact})),
+    ("Relation summaries: the evidence of each relation, counted",
+     frozenset({GEO.RelationSummary})),
     ("Articles", frozenset({GEO.Article})),
     ("Evidence: one node per sentence that states a relation", frozenset({GEO.Evidence})),
 )  # fmt: skip

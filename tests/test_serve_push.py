@@ -337,28 +337,29 @@ def test_push_per_article_then_remote_equals_local(remote, seed_graph):
     articles = {str(a) for a in local.subjects(RDF.type, GEO.Article)}
     assert articles and names == articles | {"https://w3id.org/geokg/graph/ontology"}
 
-    # The union of the article graphs is the local graph, triple for triple, but for the
-    # relation summaries: they count the evidence of every article, so no article's graph
-    # holds them and they go to the default graph.
+    # The union of the article graphs is the local graph, triple for triple, but for what no
+    # article states: the relation summaries (they count the evidence of every article) and
+    # the actor dictionary's offices go to the default graph.
     data = _sparql(
         query,
         "CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } "
         "FILTER(?g != <https://w3id.org/geokg/graph/ontology>) }",
         TURTLE,
     ).convert()
-    summaries = Graph()
-    for node in local.subjects(RDF.type, GEO.RelationSummary):
-        for p, o in local.predicate_objects(node):
-            summaries.add((node, p, o))
-    assert len(summaries) > 0
-    assert isomorphic(Graph().parse(data=data, format="turtle"), local - summaries)
+    shared = Graph()
+    for cls in (GEO.RelationSummary, GEO.BackgroundFact):
+        for node in local.subjects(RDF.type, cls):
+            for p, o in local.predicate_objects(node):
+                shared.add((node, p, o))
+    assert len(shared) > 0
+    assert isomorphic(Graph().parse(data=data, format="turtle"), local - shared)
     data = _sparql(
         query,
-        "CONSTRUCT { ?s ?p ?o } WHERE { ?s a <https://w3id.org/geokg/ontology#RelationSummary>"
-        " ; ?p ?o }",
+        "CONSTRUCT { ?s ?p ?o } WHERE { VALUES ?c { <https://w3id.org/geokg/ontology#RelationSummary>"
+        " <https://w3id.org/geokg/ontology#BackgroundFact> } ?s a ?c ; ?p ?o }",
         TURTLE,
     ).convert()
-    assert set(Graph().parse(data=data, format="turtle")) == set(summaries)
+    assert set(Graph().parse(data=data, format="turtle")) == set(shared)
 
     # Saved queries give the local answers (who-condemns counts DISTINCT evidence).
     rows, names_ = _local_rows(seed_graph, WHO_CONDEMNS)

@@ -404,9 +404,11 @@ def _unwrap(lines: list[str]) -> list[str]:
 # isolates (an RLM around "Israel" kept it from matching the gazetteer), zero-width space, word
 # joiner, soft hyphen, a stray byte-order mark. Zero-width (non-)joiners stay: they spell words.
 _INVISIBLE = dict.fromkeys(
-    [0x00AD, 0x061C, 0x200B, 0x200E, 0x200F, 0x2060, 0xFEFF]
-    + list(range(0x202A, 0x202F))
-    + list(range(0x2066, 0x206A))
+    [
+        *(0x00AD, 0x061C, 0x200B, 0x200E, 0x200F, 0x2060, 0xFEFF),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
 )
 
 

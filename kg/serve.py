@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from kg.paths import data_file
-from kg.store import ONTOLOGY_GRAPH, StoreError, open_store
+from kg.store import ONTOLOGY_GRAPH, StoreError, open_store, store_lock_holder
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -90,34 +90,6 @@ def read_triples(path: str | Path) -> list[pyoxigraph.Triple]:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         raise ServeError(f"{path}: not a readable {name.lower()} graph ({first[:200]})") from None
     return list(seen)
-
-
-def store_lock_holder(path: str | Path) -> int | None:
-    """The id of a process holding the store's write lock, or None (also when unknown).
-
-    A writer (``kg build --store``, ``oxigraph serve``) holds a POSIX lock on ``DIR/LOCK``.
-    Testing it with ``fcntl`` would be unsafe: closing any descriptor of the file drops the
-    locks this process holds on it. So the lock table in ``/proc/locks`` is read (Linux only).
-    """
-    lock = Path(path) / "LOCK"
-    try:
-        st = lock.stat()
-        table = Path("/proc/locks").read_text()
-    except OSError:
-        return None
-    want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
-    for line in table.splitlines():
-        parts = line.split()
-        # "1: POSIX  ADVISORY  WRITE 17844 fe:00:2147234 0 EOF" ("->" marks a waiting lock)
-        if len(parts) < 6 or parts[1] == "->":
-            continue
-        try:
-            major, minor, inode = parts[5].split(":")
-            if (int(major, 16), int(minor, 16), int(inode)) == want:
-                return int(parts[4])
-        except ValueError:
-            continue
-    return None
 
 
 def check_store(path: str | Path) -> None:

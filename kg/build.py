@@ -325,7 +325,8 @@ def _build_into_store(
 
     started = time.perf_counter()
     db = kgstore.open_store(path, create=True)
-    index = kgstore.read_index(db)
+    with kgstore.store_errors(path, "reading what it holds"):
+        index = kgstore.read_index(db)
     problems: list[InputProblem] = []
     result = BuildResult(graph=Graph(), problems=problems, store=path)
     changed: dict[str, str] = {}  # input path -> stored article id, for inputs that changed
@@ -344,44 +345,51 @@ def _build_into_store(
     replacing: set[str] = set()  # ids of stored articles this run replaces
     articles = _store_ids(articles, index.ids, changed, replacing)
     pending: list[ArticleResult] = []
+    stored = 0  # articles committed by this run
 
     def commit() -> None:
+        nonlocal stored
         builder = GraphBuilder(known=index.entities)
         for res in pending:
             builder.add(res)
         triples = builder.triples()
         replace_ids = [r.article.id for r in pending if r.article.id in replacing]
-        kgstore.write_articles(db, triples, replace=replace_ids, renames=builder.renames)
+        try:
+            kgstore.write_articles(db, triples, replace=replace_ids, renames=builder.renames)
+        except (OSError, RuntimeError) as exc:  # disk full, a damaged file: one line
+            message = kgstore.store_failure(path, exc, "storing articles")
+            raise kgstore.StoreError(
+                f"{message}; the {stored} articles this run stored before it are kept"
+            ) from None
+        stored += len(pending)
         for key in builder.renames:
             index.entities.pop(key, None)
         index.entities.update(_described(triples, index.entities))
         result.replaced += len(replace_ids)
         pending.clear()
 
-    committed = 0
     try:
         for res in _extract(articles, jobs, dask):
             pending.append(res)
             _count(result, res, on_article)
             if len(pending) >= STORE_COMMIT:
-                committed += len(pending)
                 commit()
     except Exception as exc:  # a worker or the cluster failed: keep every finished article
         if not _is_extraction_failure(exc):
             raise
-        committed += len(pending)
         if pending:
             commit()
         raise type(exc)(
-            f"{exc}; the {committed} articles finished before it are in the store: "
+            f"{exc}; the {stored} articles finished before it are in the store: "
             "run the same build again to resume"
         ) from None
     if pending:
         commit()
-    if result.replaced:
-        kgstore.drop_orphan_relations(db)
-    kgstore.load_ontology(db)  # the ontology of this version of geokg
-    db.flush()
+    with kgstore.store_errors(path, "finishing the build"):
+        if result.replaced:
+            kgstore.drop_orphan_relations(db)
+        kgstore.load_ontology(db)  # the ontology of this version of geokg
+        db.flush()
     result.added = len(result.articles)
     result.seconds = time.perf_counter() - started
     return result

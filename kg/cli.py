@@ -415,12 +415,14 @@ def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
 
     from kg.export import export_store
     from kg.graphio import GraphFileError
-    from kg.store import StoreError, open_store
+    from kg.store import StoreError, open_store, store_failure
 
     try:
         export_store(open_store(store, read_only=True), fmt, output)
     except (StoreError, GraphFileError) as exc:
         raise fail(str(exc)) from None
+    except RuntimeError as exc:  # RocksDB: a damaged store file
+        raise fail(store_failure(store, exc, "reading it")) from None
     except BrokenPipeError:
         raise fail("-: output closed before the export was written") from None
     except OSError as exc:

@@ -750,8 +750,24 @@ def query_cmd(
             show_default=False,
         ),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0, help="Stop a query running longer (seconds; 0: never)."),
+    ] = 60.0,
+    max_memory: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory",
+            min=0.1,
+            metavar="GB",
+            help="Stop a query when kg grows past this much memory. [default: half the RAM]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query, or a saved one, on a graph (read-only; never uses the network).
+
+    A query is stopped after --timeout seconds (exit 1) or by Ctrl-C (exit 130).
 
     Example: kg query out/graph.ttl relations-of --param entity="North Korea"
     (or on a store: kg query --store out/store relations-of --param entity="North Korea")
@@ -768,7 +784,9 @@ def query_cmd(
         QueryParamError,
         QueryRefused,
         QuerySyntaxError,
+        QueryTimeout,
         UnknownQuery,
+        default_max_memory,
         load_graph,
         load_store,
         parse_params,
@@ -808,7 +826,24 @@ def query_cmd(
             loaded = load_store(store)
         else:
             loaded = load_graph(graph, engine=engine, ontology=not no_ontology)
-        result = run_query(loaded, query, params, engine=engine, ontology=not no_ontology)
+        result = run_query(
+            loaded,
+            query,
+            params,
+            engine=engine,
+            ontology=not no_ontology,
+            timeout=timeout or None,
+            max_memory=int(max_memory * 1024**3) if max_memory else default_max_memory(),
+        )
+    except (QueryTimeout, KeyboardInterrupt) as exc:
+        # The engine cannot be interrupted: leave now, without waiting for its thread.
+        if isinstance(exc, KeyboardInterrupt):
+            err.print("interrupted")
+        else:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130 if isinstance(exc, KeyboardInterrupt) else 1)
     except QuerySyntaxError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         if exc.line and exc.text:

@@ -267,6 +267,11 @@ def prepare(
         return PreparedQuery(text, _kind(text), params, saved, projected=params)
     try:
         parsed = parseQuery(text)
+    except RecursionError:  # rdflib's parser recurses per triple pattern and per bracket
+        raise QueryTooComplex(
+            "the query is too complex to check (too many triple patterns or operators in one "
+            "group); split it into smaller queries"
+        ) from None
     except Exception as exc:  # pyparsing's ParseException and friends
         _refuse_update(text)
         _refuse_keywords(text)
@@ -333,14 +338,16 @@ def _refuse_keywords(text: str) -> None:
 
 MAX_QUERY_CHARS = 100_000
 """Longest query text accepted (a VALUES block of a few thousand values fits)."""
-MAX_NESTING = 64
-"""Deepest nesting of (), {} and [] accepted."""
+MAX_NESTING = 24
+"""Deepest nesting of (), {} and [] accepted (rdflib's parser, which checks every query, runs
+out of recursion past about 30)."""
 MAX_OPERATORS = 250
-"""Most graph-pattern operators (OPTIONAL, UNION, MINUS, BIND, FILTER, GRAPH, EXISTS, SELECT,
-VALUES) and property-path operators (| and /) accepted in one query."""
+"""Most operators accepted in one query: graph-pattern keywords (OPTIONAL, UNION, MINUS, BIND,
+FILTER, GRAPH, EXISTS, SELECT, VALUES), property-path operators (| / + * ^) and expression
+operators (&& || ! + * /). 3,000 additions in one expression crash Oxigraph's server."""
 _OPERATORS = re.compile(
     r"(?<![\w:?$])(?:OPTIONAL|UNION|MINUS|BIND|FILTER|GRAPH|EXISTS|SELECT|VALUES)(?![\w:])"
-    r"|(?<!\|)\|(?!\|)|/",
+    r"|&&|\|\||[|/+*!^]",
     re.IGNORECASE,
 )
 
@@ -373,8 +380,8 @@ def check_limits(text: str) -> None:
     operators = len(_OPERATORS.findall(code))
     if operators > MAX_OPERATORS:
         raise QueryTooComplex(
-            f"the query is too complex ({operators} OPTIONAL, UNION, FILTER, BIND, path and "
-            f"other operators; the limit is {MAX_OPERATORS})"
+            f"the query is too complex ({operators} operators: OPTIONAL, UNION, FILTER, BIND, "
+            f"path, arithmetic and others; the limit is {MAX_OPERATORS})"
         )
 
 

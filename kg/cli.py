@@ -900,15 +900,28 @@ def serve_cmd(
         int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")
     ] = 7878,
     query_timeout: Annotated[
-        float | None,
+        float,
         typer.Option("--query-timeout", min=1, help="Stop queries running longer (seconds)."),
+    ] = 60.0,
+    max_memory: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory",
+            min=0.1,
+            metavar="GB",
+            help="Restart the SPARQL engine when it grows past this much memory (the query "
+            "gets a 503). [default: half the RAM]",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Serve a graph or a store as a read-only SPARQL 1.1 endpoint (Oxigraph's server).
 
     Results come in JSON, XML, CSV or TSV as the client asks (Accept header); CONSTRUCT and
     DESCRIBE in Turtle. The default graph is the union of all graphs, ontology included.
-    Updates are refused. Ctrl-C stops the server.
+    Updates are refused, and so are queries kg query refuses (SERVICE, LOAD, FROM a graph not
+    in the store, too long, too deeply nested): a 400 with a one-line reason. Ctrl-C stops
+    the server.
 
     Example: kg serve out/graph.ttl --port 7878
 
@@ -932,7 +945,14 @@ def serve_cmd(
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     handle = None
     try:
-        handle = start_server(graph, store=store, host=host, port=port, query_timeout=query_timeout)
+        handle = start_server(
+            graph,
+            store=store,
+            host=host,
+            port=port,
+            query_timeout=query_timeout,
+            max_memory=int(max_memory * 1024**3) if max_memory else None,
+        )
         source = f"--store {store}" if store is not None else graph
         err.print(
             f"serving {escape(str(source))} read-only at {handle.url} (Ctrl-C stops)\n"

@@ -147,6 +147,8 @@ class GuardApp:
         self, method: str, target: str, headers: dict[str, str], body: bytes, start_response
     ) -> Iterable[bytes]:
         b = self.backend
+        if not b.wait_ready():  # being restarted (after a runaway query): wait for it
+            raise Refused(503, "the SPARQL engine is not running")
         for attempt in (1, 2):
             conn = http.client.HTTPConnection(b.host, b.port, timeout=b.timeout)
             try:

@@ -220,6 +220,9 @@ class Supervisor:
 
     def wait_ready(self) -> bool:
         """Wait (up to the start-up time) for a server that answers; False if none will."""
+        with self._lock:  # a server that died but is not restarted yet does not count
+            if self.process is not None and self.process.poll() is not None:
+                self.ready.clear()
         return self.ready.wait(READY_TIMEOUT) and not self.done.is_set()
 
     def kill(self, reason: str) -> None:
@@ -266,7 +269,9 @@ class Supervisor:
                     self.failure = str(exc)
                     self.done.set()
                     return
-                threading.Timer(RESTART_MEMORY, self._forget, args=(self.restarts,)).start()
+                forget = threading.Timer(RESTART_MEMORY, self._forget, args=(self.restarts,))
+                forget.daemon = True
+                forget.start()
 
     def _forget(self, restarts: int) -> None:
         if self.restarts == restarts:
@@ -352,8 +357,7 @@ class ServerHandle:
             return
         self._stopped = True
         try:
-            _close_server(self.server)
-            self.thread.join(timeout)
+            _close_server(self.server, self.thread, timeout)
             self.supervisor.stop(timeout)
         finally:
             self.log.close()
@@ -367,10 +371,13 @@ class ServerHandle:
         self.stop()
 
 
-def _close_server(server: Any) -> None:
-    """Stop a waitress server: the listener, every open connection, the worker threads."""
-    server.close()
-    for channel in list(server._map.values()):
+def _close_server(server: Any, thread: threading.Thread, timeout: float) -> None:
+    """Stop a waitress server: its loop (from inside it, so no socket closes under a running
+    select), then the listener, every open connection and the worker threads."""
+    channels = list(server._map.values())
+    server.trigger.pull_trigger(server._map.clear)  # the loop ends when its map is empty
+    thread.join(timeout)
+    for channel in channels:
         channel.close()
     server.task_dispatcher.shutdown(timeout=2)
 

@@ -78,7 +78,8 @@ def open_store(
     except (OSError, RuntimeError) as exc:  # RocksDB reports a store being rewritten as corrupt
         raise StoreError(_open_error(path, exc)) from None
     with store_errors(path, "loading the ontology"):
-        if empty:
+        if empty or (create and not read_only and _holds_nothing(store)):
+            # (a store whose creation was cut short, by a full disk say, holds no quad)
             load_ontology(store)
         elif not store.contains_named_graph(ox.NamedNode(str(ONTOLOGY_GRAPH))):
             _refuse_if_being_written(path)  # created a moment ago, ontology not yet loaded
@@ -86,6 +87,10 @@ def open_store(
                 f"{path}: an Oxigraph store, but not a geokg one (no ontology graph)"
             )
     return store
+
+
+def _holds_nothing(store: pyoxigraph.Store) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
 
 
 def _refuse_if_being_written(path: str | Path) -> None:

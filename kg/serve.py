@@ -220,6 +220,8 @@ class Supervisor:
 
     def wait_ready(self) -> bool:
         """Wait (up to the start-up time) for a server that answers; False if none will."""
+        if self.done.is_set():
+            return False
         with self._lock:  # a server that died but is not restarted yet does not count
             if self.process is not None and self.process.poll() is not None:
                 self.ready.clear()

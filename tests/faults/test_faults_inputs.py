@@ -141,3 +141,22 @@ def _literal(text: str):
     from rdflib import Literal
 
     return Literal(text)
+
+
+@pytest.mark.parametrize(
+    "fragment",
+    [
+        "In a call with Netanyahu on Sunday.",
+        "After talks with Macron in Paris yesterday.",
+        "During a call with his Israeli counterpart Benjamin Netanyahu, Starmer also “expresse",
+    ],
+)
+def test_a_verbless_fragment_does_not_hang_the_build(tmp_path, fragment):
+    """A caption or a cut paragraph with no verb above "a call with X" looped for ever."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copyfile(SEED, folder / "good.txt")
+    (folder / "caption.txt").write_text(f"{fragment}\n", encoding="utf-8")
+    done = kg_run("build", folder, "-o", tmp_path / "g.ttl", timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert Graph().parse(tmp_path / "g.ttl").value(article_iri("good"), RDF.type) == GEO.Article

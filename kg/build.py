@@ -6,29 +6,39 @@ working with the returned :class:`BuildResult` (its ``graph`` is an rdflib ``Gra
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import itertools
+import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import RDF, RDFS, Graph
 
 from kg.clean import clean_article
+from kg.parts import PART_CHARS, split_body
 from kg.rdf import ArticleResult, GraphBuilder
 from kg.records import Article, EntityRef, InputProblem, RawArticle
 from kg.rollup import read_states
 from kg.sources import iter_raw_articles
 from kg.vocab import ENT
 
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
 # Mentions whose surface form names the entity (kept as skos:altLabel): not pronouns,
 # descriptions, demonyms, or capitals (a capital is a name for the government only when it acts).
 _NAMING_FORMS = frozenset({"name", "alias", "seat", "person", "surname", "org"})
 BATCH_SIZE = 32  # articles per nlp.pipe batch and per worker task
+BATCH_CHARS = 400_000  # at most this many characters per nlp.pipe batch (bounds its memory)
 STORE_COMMIT = 64  # articles per store transaction
 
 
@@ -93,27 +103,78 @@ def extract(articles: Iterable[Article], batch_size: int = BATCH_SIZE) -> Iterat
     first = next(remaining, None)
     if first is None:
         return  # nothing to read: do not spend seconds importing spaCy and loading the model
-    from kg.nlp import load_pipeline, make_doc
+    from kg.nlp import load_pipeline
 
     nlp = load_pipeline()
-    pairs = ((make_doc(nlp, a), a) for a in itertools.chain([first], remaining))
-    for doc, article in nlp.pipe(pairs, as_tuples=True, batch_size=batch_size):
-        yield _result(doc, article)
+    limit = min(PART_CHARS, nlp.max_length)
+    parts = _parts(nlp, itertools.chain([first], remaining), limit)
+    read: list[_Part] = []  # the parts of the current article read so far
+    for batch in _part_batches(parts, batch_size, BATCH_CHARS):
+        for doc, (article, offset, last) in nlp.pipe(batch, as_tuples=True, batch_size=len(batch)):
+            read.append(_part(doc, offset, article.id))
+            if last:
+                yield _result(read, article)
+                read = []
 
 
-def _result(doc, article: Article) -> ArticleResult:
-    relations = [replace(r, article_id=article.id) for r in doc._.relations]
-    relations, background = read_states(relations, article.date)
+@dataclass
+class _Part:
+    """What one pipeline call found in a part of a body (offsets already in the whole body)."""
+
+    relations: list
+    mentions: list
+    sentences: int
+
+
+def _parts(nlp, articles: Iterable[Article], limit: int) -> Iterator[tuple[Doc, tuple]]:
+    """``(doc, (article, offset, last))`` for each part of each body (most have one part);
+    each doc carries its article's date (:func:`kg.nlp.make_doc`)."""
+    from kg.nlp import make_doc
+
+    for article in articles:
+        pieces = split_body(article.body, limit)
+        for n, (offset, text) in enumerate(pieces, start=1):
+            doc = make_doc(nlp, article if len(pieces) == 1 else replace(article, body=text))
+            yield doc, (article, offset, n == len(pieces))
+
+
+def _part_batches(parts: Iterable[tuple[Doc, tuple]], size: int, chars: int) -> Iterator[list]:
+    """Batches of at most ``size`` parts and, past the first part, ``chars`` characters: the
+    parser's memory grows with the characters of a batch, not the number of texts."""
+    batch: list[tuple[Doc, tuple]] = []
+    held = 0
+    for part in parts:
+        length = len(part[0].text)
+        if batch and (len(batch) >= size or held + length > chars):
+            yield batch
+            batch, held = [], 0
+        batch.append(part)
+        held += length
+    if batch:
+        yield batch
+
+
+def _part(doc: Doc, offset: int, article_id: str) -> _Part:
+    relations = [
+        replace(r, article_id=article_id, start=r.start + offset, end=r.end + offset)
+        for r in doc._.relations
+    ]
     mentions = []
     for link in doc._.links.links:
         if link.form in _NAMING_FORMS:
             surface = doc[link.start : link.end].text
             mentions.extend((ref, surface) for ref in link.entities)
+    return _Part(relations, mentions, sum(1 for _ in doc.sents))
+
+
+def _result(parts: Sequence[_Part], article: Article) -> ArticleResult:
+    """One article's result from its parts (one for all but very long bodies)."""
+    relations, background = read_states([r for p in parts for r in p.relations], article.date)
     return ArticleResult(
         article=article,
         relations=relations,
-        mentions=mentions,
-        sentences=sum(1 for _ in doc.sents),
+        mentions=[m for p in parts for m in p.mentions],
+        sentences=sum(p.sentences for p in parts),
         words=len(article.body.split()),
         background=background,
     )
@@ -151,11 +212,41 @@ def extract_parallel(
         return
     # Each worker loads the model once (load_pipeline is cached per process).
     try:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs, initializer=die_with_parent, initargs=(os.getpid(),)
+        ) as pool:
             for batch in pool.map(_extract_batch, _batches(articles, size)):
                 yield from batch
     except BrokenProcessPool:
         raise BuildError("a worker process died (killed, or out of memory?)") from None
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def die_with_parent(parent: int) -> None:
+    """Make this process end when ``parent`` does, however it ends (``kill -9`` included).
+
+    Run first in every worker: a worker left behind by a killed build would hold its memory
+    (a loaded model) for as long as it ran. On Linux the kernel sends SIGKILL when the parent
+    dies (``PR_SET_PDEATHSIG``); elsewhere a thread checks every second.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            if libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+                if os.getppid() != parent:  # the parent died before the call
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass  # no prctl: watch instead
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _is_extraction_failure(exc: Exception) -> bool:
@@ -236,7 +327,8 @@ def _build_into_store(
     started = time.perf_counter()
     snapshot_was_fresh = snapshot.fresh(path) is not None if path.is_dir() else False
     db = kgstore.open_store(path, create=True)
-    index = kgstore.read_index(db)
+    with kgstore.store_errors(path, "reading what it holds"):
+        index = kgstore.read_index(db)
     problems: list[InputProblem] = []
     result = BuildResult(graph=Graph(), problems=problems, store=path)
     changed: dict[str, str] = {}  # input path -> stored article id, for inputs that changed
@@ -255,44 +347,51 @@ def _build_into_store(
     replacing: set[str] = set()  # ids of stored articles this run replaces
     articles = _store_ids(articles, index.ids, changed, replacing)
     pending: list[ArticleResult] = []
+    stored = 0  # articles committed by this run
 
     def commit() -> None:
+        nonlocal stored
         builder = GraphBuilder(known=index.entities)
         for res in pending:
             builder.add(res)
         triples = builder.triples()
         replace_ids = [r.article.id for r in pending if r.article.id in replacing]
-        kgstore.write_articles(db, triples, replace=replace_ids, renames=builder.renames)
+        try:
+            kgstore.write_articles(db, triples, replace=replace_ids, renames=builder.renames)
+        except (OSError, RuntimeError) as exc:  # disk full, a damaged file: one line
+            message = kgstore.store_failure(path, exc, "storing articles")
+            raise kgstore.StoreError(
+                f"{message}; the {stored} articles this run stored before it are kept"
+            ) from None
+        stored += len(pending)
         for key in builder.renames:
             index.entities.pop(key, None)
         index.entities.update(_described(triples, index.entities))
         result.replaced += len(replace_ids)
         pending.clear()
 
-    committed = 0
     try:
         for res in _extract(articles, jobs, dask):
             pending.append(res)
             _count(result, res, on_article)
             if len(pending) >= STORE_COMMIT:
-                committed += len(pending)
                 commit()
     except Exception as exc:  # a worker or the cluster failed: keep every finished article
         if not _is_extraction_failure(exc):
             raise
-        committed += len(pending)
         if pending:
             commit()
         raise type(exc)(
-            f"{exc}; the {committed} articles finished before it are in the store: "
+            f"{exc}; the {stored} articles finished before it are in the store: "
             "run the same build again to resume"
         ) from None
     if pending:
         commit()
-    if result.replaced:
-        kgstore.drop_orphan_relations(db)
-    kgstore.load_ontology(db)  # the ontology of this version of geokg
-    db.flush()
+    with kgstore.store_errors(path, "finishing the build"):
+        if result.replaced:
+            kgstore.drop_orphan_relations(db)
+        kgstore.load_ontology(db)  # the ontology of this version of geokg
+        db.flush()
     db = None  # closes it: the export snapshot is taken from the store as it is on disk
     result.added = len(result.articles)
     if result.added:

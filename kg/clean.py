@@ -400,11 +400,28 @@ def _unwrap(lines: list[str]) -> list[str]:
     return out
 
 
+# Invisible format characters that only steer rendering: bidirectional marks, embeddings and
+# isolates (an RLM around "Israel" kept it from matching the gazetteer), zero-width space, word
+# joiner, soft hyphen, a stray byte-order mark. Zero-width (non-)joiners stay: they spell words.
+_INVISIBLE = dict.fromkeys(
+    [
+        *(0x00AD, 0x061C, 0x200B, 0x200E, 0x200F, 0x2060, 0xFEFF),
+        *range(0x202A, 0x202F),
+        *range(0x2066, 0x206A),
+    ]
+)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without the invisible format characters of :data:`_INVISIBLE`."""
+    return text.translate(_INVISIBLE)
+
+
 def _normalize_text(text: str) -> list[str]:
-    text = text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    text = strip_invisible(text.replace("\r\n", "\n").replace("\r", "\n"))
     lines = []
     for line in text.split("\n"):
-        line = line.replace("\u00a0", " ").replace("\u200b", "").replace("\t", " ")
+        line = line.replace("\u00a0", " ").replace("\t", " ")
         lines.append(line.rstrip())
     return _unwrap(lines)
 
@@ -704,7 +721,8 @@ def clean_article(raw: RawArticle) -> Article:
         if line.kind != "header":
             line.kind, line.reason = _classify(line.text)
 
-    declared_title = raw.title.strip() if raw.title and raw.title.strip() else None
+    declared_title = strip_invisible(raw.title).strip() if raw.title else None
+    declared_title = declared_title or None
     if declared_title:
         declared_title = _strip_site_suffix(" ".join(declared_title.split()), raw.source)
     known_title = declared_title or header_title
@@ -777,11 +795,11 @@ def clean_article(raw: RawArticle) -> Article:
     # Source: a declared JSON source > the dateline > agency lines around the body > sitename.
     source: str | None = None
     if raw.source and not raw.is_html:
-        source = raw.source.strip() or None
+        source = strip_invisible(raw.source).strip() or None
     if source is None:
         source = dateline_agency or _source_near(lines, body_start, body_end)
     if source is None and raw.source:
-        source = raw.source.strip() or None
+        source = strip_invisible(raw.source).strip() or None
 
     dropped = tuple(
         ln.text

@@ -446,12 +446,14 @@ def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
 
     from kg.export import export_store
     from kg.graphio import GraphFileError
-    from kg.store import StoreError
+    from kg.store import StoreError, store_failure
 
     try:
         export_store(store, fmt, output)  # from the store's snapshot when it is fresh
     except (StoreError, GraphFileError) as exc:
         raise fail(str(exc)) from None
+    except RuntimeError as exc:  # RocksDB: a damaged store file
+        raise fail(store_failure(store, exc, "reading it")) from None
     except BrokenPipeError:
         raise fail("-: output closed before the export was written") from None
     except OSError as exc:
@@ -806,8 +808,24 @@ def query_cmd(
             show_default=False,
         ),
     ] = None,
+    timeout: Annotated[
+        float,
+        typer.Option("--timeout", min=0, help="Stop a query running longer (seconds; 0: never)."),
+    ] = 60.0,
+    max_memory: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory",
+            min=0.1,
+            metavar="GB",
+            help="Stop a query when kg grows past this much memory. [default: half the RAM]",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run a SPARQL query, or a saved one, on a graph (read-only; never uses the network).
+
+    A query is stopped after --timeout seconds (exit 1) or by Ctrl-C (exit 130).
 
     Example: kg query out/graph.ttl relations-of --param entity="North Korea"
     (or on a store: kg query --store out/store relations-of --param entity="North Korea")
@@ -824,7 +842,9 @@ def query_cmd(
         QueryParamError,
         QueryRefused,
         QuerySyntaxError,
+        QueryTimeout,
         UnknownQuery,
+        default_max_memory,
         load_graph,
         load_store,
         parse_params,
@@ -864,7 +884,24 @@ def query_cmd(
             loaded = load_store(store)
         else:
             loaded = load_graph(graph, engine=engine, ontology=not no_ontology)
-        result = run_query(loaded, query, params, engine=engine, ontology=not no_ontology)
+        result = run_query(
+            loaded,
+            query,
+            params,
+            engine=engine,
+            ontology=not no_ontology,
+            timeout=timeout or None,
+            max_memory=int(max_memory * 1024**3) if max_memory else default_max_memory(),
+        )
+    except (QueryTimeout, KeyboardInterrupt) as exc:
+        # The engine cannot be interrupted: leave now, without waiting for its thread.
+        if isinstance(exc, KeyboardInterrupt):
+            err.print("interrupted")
+        else:
+            err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130 if isinstance(exc, KeyboardInterrupt) else 1)
     except QuerySyntaxError as exc:
         err.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         if exc.line and exc.text:
@@ -921,15 +958,28 @@ def serve_cmd(
         int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any free port).")
     ] = 7878,
     query_timeout: Annotated[
-        float | None,
+        float,
         typer.Option("--query-timeout", min=1, help="Stop queries running longer (seconds)."),
+    ] = 60.0,
+    max_memory: Annotated[
+        float | None,
+        typer.Option(
+            "--max-memory",
+            min=0.1,
+            metavar="GB",
+            help="Restart the SPARQL engine when it grows past this much memory (the query "
+            "gets a 503). [default: half the RAM]",
+            show_default=False,
+        ),
     ] = None,
 ) -> None:
     """Serve a graph or a store as a read-only SPARQL 1.1 endpoint (Oxigraph's server).
 
     Results come in JSON, XML, CSV or TSV as the client asks (Accept header); CONSTRUCT and
     DESCRIBE in Turtle. The default graph is the union of all graphs, ontology included.
-    Updates are refused. Ctrl-C stops the server.
+    Updates are refused, and so are queries kg query refuses (SERVICE, LOAD, FROM a graph not
+    in the store, too long, too deeply nested): a 400 with a one-line reason. Ctrl-C stops
+    the server.
 
     Example: kg serve out/graph.ttl --port 7878
 
@@ -953,7 +1003,14 @@ def serve_cmd(
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     handle = None
     try:
-        handle = start_server(graph, store=store, host=host, port=port, query_timeout=query_timeout)
+        handle = start_server(
+            graph,
+            store=store,
+            host=host,
+            port=port,
+            query_timeout=query_timeout,
+            max_memory=int(max_memory * 1024**3) if max_memory else None,
+        )
         source = f"--store {store}" if store is not None else graph
         err.print(
             f"serving {escape(str(source))} read-only at {handle.url} (Ctrl-C stops)\n"

@@ -40,14 +40,17 @@ import contextvars
 import csv
 import difflib
 import io
+import os
 import re
 import sys
-from collections.abc import Iterator, Mapping, Sequence
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from typing import Literal as TypingLiteral
 
 from rdflib import XSD, BNode, Dataset, Graph, Literal, URIRef, Variable
@@ -64,6 +67,7 @@ from kg.summary import ensure_summaries, missing_summaries
 from kg.vocab import GEO, bind_prefixes
 
 Engine = TypingLiteral["auto", "oxigraph", "rdflib"]
+T = TypeVar("T")
 ENGINES: tuple[str, ...] = ("auto", "oxigraph", "rdflib")
 OUTPUT_FORMATS: tuple[str, ...] = ("table", "csv", "tsv", "json")
 QUERY_DIR = "queries"
@@ -117,6 +121,14 @@ class QuerySyntaxError(QueryError):
 
 class QueryRefused(QueryError):
     """The query would reach outside the graph (network, files) or change it."""
+
+
+class QueryTooComplex(QueryRefused):
+    """The query passes a size, nesting or operator limit (:func:`check_limits`)."""
+
+
+class QueryTimeout(QueryError):
+    """The query ran longer than its time limit, or grew past its memory bound."""
 
 
 class QueryParamError(QueryError):
@@ -250,11 +262,17 @@ def prepare(
     parsed by rdflib: its parser takes ~0.4 s a query, longer than Oxigraph takes to run one.
     """
     text, saved = resolve_query(query)
+    check_limits(text)
     if saved is not None and not parse_saved:
         params = frozenset(saved.params)
         return PreparedQuery(text, _kind(text), params, saved, projected=params)
     try:
         parsed = parseQuery(text)
+    except RecursionError:  # rdflib's parser recurses per triple pattern and per bracket
+        raise QueryTooComplex(
+            "the query is too complex to check (too many triple patterns or operators in one "
+            "group); split it into smaller queries"
+        ) from None
     except Exception as exc:  # pyparsing's ParseException and friends
         _refuse_update(text)
         _refuse_keywords(text)
@@ -266,8 +284,9 @@ def prepare(
     root = algebra.algebra
     graphs = set()
     for clause in root.get("datasetClause") or ():
-        iri = clause.get("default") or clause.get("named")
-        kind = "FROM" if clause.get("default") is not None else "FROM NAMED"
+        # CompValue.get returns the key itself for a missing key: test membership instead.
+        kind = "FROM" if "default" in clause else "FROM NAMED"
+        iri = clause["default"] if kind == "FROM" else clause["named"]
         if iri not in local_graphs:
             raise QueryRefused(
                 f"{kind} <{iri}> is refused: kg query reads only the graph it is given and never "
@@ -316,6 +335,55 @@ def _refuse_keywords(text: str) -> None:
     """Refuse a SERVICE keyword in the query's code (not in a comment, string or IRI)."""
     if _SERVICE_KEYWORD.search(_code_only(text)):
         raise QueryRefused(_SERVICE_REFUSED)
+
+
+MAX_QUERY_CHARS = 100_000
+"""Longest query text accepted (a VALUES block of a few thousand values fits)."""
+MAX_NESTING = 24
+"""Deepest nesting of (), {} and [] accepted (rdflib's parser, which checks every query, runs
+out of recursion past about 30)."""
+MAX_OPERATORS = 250
+"""Most operators accepted in one query: graph-pattern keywords (OPTIONAL, UNION, MINUS, BIND,
+FILTER, GRAPH, EXISTS, SELECT, VALUES), property-path operators (| / + * ^) and expression
+operators (&& || ! + * /). 3,000 additions in one expression crash Oxigraph's server."""
+_OPERATORS = re.compile(
+    r"(?<![\w:?$])(?:OPTIONAL|UNION|MINUS|BIND|FILTER|GRAPH|EXISTS|SELECT|VALUES)(?![\w:])"
+    r"|&&|\|\||[|/+*!^]",
+    re.IGNORECASE,
+)
+
+
+def check_limits(text: str) -> None:
+    """Refuse (QueryTooComplex) a query too long, too deeply nested or with too many operators.
+
+    Checked on the text, before any parser sees it: a 10 KB query of 5,000 nested parentheses
+    or 20,000 UNIONs overflows Oxigraph's stack (and rdflib's parser takes 20 s to reject
+    it), and a few thousand property-path alternatives or BINDs crash Oxigraph's server.
+    Comments, strings and IRIs do not count.
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise QueryTooComplex(
+            f"the query is too long ({len(text):,} characters; the limit is {MAX_QUERY_CHARS:,})"
+        )
+    code = _code_only(text)
+    depth = deepest = 0
+    for char in code:
+        if char in "({[":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in ")}]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryTooComplex(
+            f"the query nests too deeply ({deepest} levels of brackets; the limit is "
+            f"{MAX_NESTING})"
+        )
+    operators = len(_OPERATORS.findall(code))
+    if operators > MAX_OPERATORS:
+        raise QueryTooComplex(
+            f"the query is too complex ({operators} operators: OPTIONAL, UNION, FILTER, BIND, "
+            f"path, arithmetic and others; the limit is {MAX_OPERATORS})"
+        )
 
 
 def _kind(text: str) -> str:
@@ -585,6 +653,8 @@ def run_query(
     *,
     engine: Engine | str = "auto",
     ontology: bool = True,
+    timeout: float | None = None,
+    max_memory: int | None = None,
 ) -> Result:
     """Run a query (SPARQL text, a ``.rq`` path or a saved query name) on a graph.
 
@@ -594,6 +664,9 @@ def run_query(
     rdflib terms are bound as given). With ``ontology`` the ontology's triples are visible in
     the default graph. Returns an rdflib Result: rows for SELECT (``result.vars``, iterate),
     ``result.askAnswer`` for ASK, ``result.graph`` for CONSTRUCT/DESCRIBE.
+
+    ``timeout`` (seconds) and ``max_memory`` (bytes of this process's resident memory) bound
+    the evaluation (see :func:`run_bounded`); QueryTimeout when one is passed.
 
     Raises QuerySyntaxError, QueryRefused, QueryParamError, QueryError, GraphFileError.
     """
@@ -620,7 +693,77 @@ def run_query(
 
     prepared = prepare(query, local_graphs=_named_graphs(graph), parse_saved=use == "rdflib")
     bindings = _bindings(prepared, params)
-    return execute(graph, prepared, bindings, engine=use)
+    if timeout is None and max_memory is None:
+        return execute(graph, prepared, bindings, engine=use)
+    return run_bounded(
+        lambda: execute(graph, prepared, bindings, engine=use),
+        timeout=timeout,
+        max_memory=max_memory,
+    )
+
+
+DEFAULT_TIMEOUT = 60.0
+"""Seconds a query may run in ``kg query`` and ``kg serve`` unless told otherwise."""
+_POLL = 0.1  # seconds between checks of the clock and the memory
+
+
+def default_max_memory() -> int:
+    """Half of this machine's physical memory, in bytes (the default memory bound)."""
+    try:
+        return os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+    except (ValueError, OSError, AttributeError):
+        return 8 * 1024**3
+
+
+def resident_memory(pid: int | str = "self") -> int | None:
+    """Resident memory of a process in bytes (Linux ``/proc``), None when unknown."""
+    try:
+        pages = int(Path(f"/proc/{pid}/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def run_bounded(
+    call: Callable[[], T], *, timeout: float | None, max_memory: int | None = None
+) -> T:
+    """``call()`` in a worker thread, waited for at most ``timeout`` seconds while this
+    process stays under ``max_memory`` bytes resident; QueryTimeout otherwise.
+
+    Both engines run a query in native code or in long loops that neither a signal nor an
+    exception can stop; waiting for it in a thread keeps this thread free to notice a time
+    limit, a memory bound or Ctrl-C (KeyboardInterrupt propagates). A query given up on runs
+    on in its daemon thread until it ends: ``kg query`` then exits at once.
+    """
+    outcome: list[Any] = []
+
+    def work() -> None:
+        try:
+            outcome.append((True, call()))
+        except BaseException as exc:  # handed to the waiting thread
+            outcome.append((False, exc))
+
+    worker = threading.Thread(target=work, name="geokg-query", daemon=True)
+    worker.start()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        worker.join(_POLL)
+        if outcome:
+            ok, value = outcome[0]
+            if ok:
+                return value
+            raise value
+        if deadline is not None and time.monotonic() > deadline:
+            raise QueryTimeout(
+                f"the query ran longer than {timeout:g} s and was stopped (raise --timeout, "
+                "or make it more selective)"
+            )
+        used = resident_memory() if max_memory else None
+        if used is not None and max_memory is not None and used > max_memory:
+            raise QueryTimeout(
+                f"the query grew past {max_memory / 1024**3:.1f} GB of memory and was stopped "
+                "(see --max-memory)"
+            )
 
 
 def _named_graphs(graph: Graph) -> frozenset[URIRef]:

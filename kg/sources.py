@@ -37,6 +37,22 @@ Item = RawArticle | InputProblem
 _HTML_HINT = re.compile(r"(?i)<html[\s>]|<body[\s>]|<p>|<!doctype\s+html")
 _BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
 _MAX_LINE_PROBLEMS = 50  # per JSON Lines file; a non-article .json would flood the report
+# Files in a folder that are clearly not articles (a corpus's own README or licence): skipped
+# with a line saying so; named on the command line they are read like any other file.
+_NOT_ARTICLES = frozenset({
+    "readme", "license", "licence", "copying", "notice", "changelog", "changes", "history",
+    "contributing", "authors", "code_of_conduct", "security",
+})  # fmt: skip
+_FILE_KINDS = (
+    (stat.S_ISFIFO, "a named pipe"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
+# Deeper than this, libxml2 stops building the tree even with huge_tree (2048 levels);
+# without it, at 256. Such pages are read with Python's own tokenizer, which has no limit.
+_EXCESSIVE_DEPTH = "Excessive depth"
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "head"})
 _BLOCK_TAGS = (
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "table",
     "section", "article", "header", "footer", "blockquote", "pre", "figcaption", "dd", "dt",
@@ -133,7 +149,15 @@ def _read_directory(root: Path, spec: str, max_bytes: int, seen: set[str]) -> It
                 continue
             if is_dir:
                 walk(Path(entry.path), (*rel, entry.name))
-            elif Path(entry.name).suffix.lower() in KNOWN_EXTENSIONS:
+                continue
+            name = Path(entry.name)
+            if name.suffix.lower() not in KNOWN_EXTENSIONS:
+                continue
+            display = str(Path(spec, *rel, entry.name))
+            reason = _not_an_article(entry, name)
+            if reason:
+                problems.append(InputProblem(display, reason))
+            else:
                 files.append(((*rel, entry.name), Path(entry.path)))
 
     walk(root, ())
@@ -147,14 +171,37 @@ def _read_directory(root: Path, spec: str, max_bytes: int, seen: set[str]) -> It
         if key in seen:
             continue
         seen.add(key)
-        yield from _read_file(path, str(Path(spec, *rel)), max_bytes, kind=None)
+        yield from _read_file(path, str(Path(spec, *rel)), max_bytes, kind=None, regular_only=True)
 
 
-def _read_file(path: Path, display: str, max_bytes: int, kind: str | None) -> Iterator[Item]:
+def _not_an_article(entry: os.DirEntry, name: Path) -> str | None:
+    """Why a file found in a folder is not read as an article (None: it is read)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            yield InputProblem(display, _too_large(size, max_bytes))
+        mode = entry.stat().st_mode  # follows a symbolic link to what it names
+    except OSError:
+        return None  # a broken link: reading it reports the problem
+    if not stat.S_ISREG(mode):
+        kind = next((what for test, what in _FILE_KINDS if test(mode)), "not a regular file")
+        return f"not a regular file ({kind}): only files named on the command line are read"
+    if name.stem.lower() in _NOT_ARTICLES:
+        return (
+            f"not an article (a {name.stem} file); name it on the command line to read it anyway"
+        )
+    return None
+
+
+def _read_file(
+    path: Path, display: str, max_bytes: int, kind: str | None, regular_only: bool = False
+) -> Iterator[Item]:
+    """Read one file; with ``regular_only`` (files found in a folder) a pipe or a device is
+    refused, never waited on (a FIFO with no writer would block the build for ever)."""
+    try:
+        info = path.stat()
+        if regular_only and not stat.S_ISREG(info.st_mode):
+            yield InputProblem(display, "not a regular file")
+            return
+        if info.st_size > max_bytes:
+            yield InputProblem(display, _too_large(info.st_size, max_bytes))
             return
         with path.open("rb") as handle:
             data = handle.read(max_bytes + 1)
@@ -413,10 +460,11 @@ def _from_html(html: str, display: str) -> RawArticle | InputProblem:
     import trafilatura  # slow import; only HTML inputs need it
     from trafilatura.settings import set_date_params
 
+    page, too_deep = _deep_page(html)
     doc = None
     try:
         doc = trafilatura.bare_extraction(
-            html,
+            page,
             with_metadata=True,
             include_comments=False,
             include_tables=False,
@@ -428,7 +476,9 @@ def _from_html(html: str, display: str) -> RawArticle | InputProblem:
     except Exception:  # trafilatura/lxml can fail on broken markup; the fallback handles it
         doc = None
     text = getattr(doc, "text", None) or ""
-    if len(text.strip()) < 40:
+    if too_deep:  # trafilatura's text ends where libxml2 stopped building the tree
+        text = _tokenized_block_text(html)
+    elif len(text.strip()) < 40:
         text = _html_block_text(html) or text
     if not text.strip():
         return InputProblem(display, "no article text found in the HTML")
@@ -446,12 +496,35 @@ def _from_html(html: str, display: str) -> RawArticle | InputProblem:
     )
 
 
+def _deep_page(html: str) -> tuple[Any, bool]:
+    """What trafilatura should read: the page text, or for a page nested deeper than libxml2's
+    default limit (256 levels, where it drops the rest of the page) a tree parsed with
+    ``huge_tree``; ``too_deep`` when even that limit is passed."""
+    from lxml import etree
+    from lxml import html as lxml_html
+
+    def parse(huge: bool) -> tuple[Any, bool]:
+        parser = lxml_html.HTMLParser(huge_tree=huge)
+        try:
+            tree = lxml_html.document_fromstring(html, parser=parser)
+        except (etree.LxmlError, ValueError):  # empty, or an encoding declaration in a str
+            return None, False
+        deep = any(_EXCESSIVE_DEPTH in entry.message for entry in parser.error_log)
+        return tree, deep
+
+    _, deep = parse(huge=False)
+    if not deep:
+        return html, False
+    tree, deeper = parse(huge=True)
+    return (html, True) if deeper or tree is None else (tree, False)
+
+
 def _html_block_text(html: str) -> str:
     """All visible text of a page, one block element a line (for pages trafilatura rejects)."""
     from lxml import html as lxml_html
 
     try:
-        tree = lxml_html.fromstring(html)
+        tree = lxml_html.fromstring(html, parser=lxml_html.HTMLParser(huge_tree=True))
     except Exception:  # empty or unparsable document
         return ""
     for bad in tree.xpath("//script|//style|//noscript|//template|//head"):
@@ -461,4 +534,38 @@ def _html_block_text(html: str) -> str:
         if element.tag != "br":
             element.text = "\n" + (element.text or "")
     lines = (" ".join(line.split()) for line in tree.text_content().splitlines())
+    return "\n".join(line for line in lines if line)
+
+
+def _tokenized_block_text(html: str) -> str:
+    """Like :func:`_html_block_text`, with Python's HTML tokenizer: no limit on nesting."""
+    from html.parser import HTMLParser
+
+    blocks = frozenset(_BLOCK_TAGS)
+    parts: list[str] = []
+    skipping = 0
+
+    class Reader(HTMLParser):
+        def handle_starttag(self, tag: str, attrs: object) -> None:
+            nonlocal skipping
+            if tag in _SKIPPED_TAGS:
+                skipping += 1
+            elif tag in blocks:
+                parts.append("\n")
+
+        def handle_endtag(self, tag: str) -> None:
+            nonlocal skipping
+            if tag in _SKIPPED_TAGS:
+                skipping = max(0, skipping - 1)
+            elif tag in blocks:
+                parts.append("\n")
+
+        def handle_data(self, data: str) -> None:
+            if not skipping:
+                parts.append(data)
+
+    reader = Reader(convert_charrefs=True)
+    reader.feed(html)
+    reader.close()
+    lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)

@@ -20,7 +20,10 @@ leaves no half-ingested article, and the next build skips what is already there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import errno
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,17 +73,23 @@ def open_store(
     if empty and not (create and not read_only):
         raise StoreError(f"{path}: no store here (create one with: kg build INPUT --store {path})")
     if not empty and not is_store_dir(p):
+        _refuse_if_being_written(path)  # a build creating it right now has not written CURRENT
         raise StoreError(f"{path}: not a geokg store (the directory holds other files)")
     try:
         store = ox.Store.read_only(str(p)) if read_only else ox.Store(str(p))
     except (OSError, RuntimeError) as exc:  # RocksDB reports a store being rewritten as corrupt
         raise StoreError(_open_error(path, exc)) from None
-    if empty:
-        load_ontology(store)
-    elif not store.contains_named_graph(ox.NamedNode(str(ONTOLOGY_GRAPH))):
-        raise StoreError(f"{path}: an Oxigraph store, but not a geokg one (no ontology graph)")
-    elif not read_only and lacks_summaries(store):
-        add_all_summaries(store)  # a store built before summaries existed: upgrade it
+    with store_errors(path, "loading the ontology"):
+        if empty or (create and not read_only and _holds_nothing(store)):
+            # (a store whose creation was cut short, by a full disk say, holds no quad)
+            load_ontology(store)
+        elif not store.contains_named_graph(ox.NamedNode(str(ONTOLOGY_GRAPH))):
+            _refuse_if_being_written(path)  # created a moment ago, ontology not yet loaded
+            raise StoreError(
+                f"{path}: an Oxigraph store, but not a geokg one (no ontology graph)"
+            )
+        elif not read_only and lacks_summaries(store):
+            add_all_summaries(store)  # a store built before summaries existed: upgrade it
     return store
 
 
@@ -106,6 +115,75 @@ def check_summaries(store: pyoxigraph.Store, path: str | Path) -> None:
             f"{path}: built by an older geokg, without relation summaries (add them by running "
             f"kg build on any input with --store {path})"
         )
+
+
+def _holds_nothing(store: pyoxigraph.Store) -> bool:
+    return next(iter(store.quads_for_pattern(None, None, None, None)), None) is None
+
+
+def _refuse_if_being_written(path: str | Path) -> None:
+    holder = store_lock_holder(path)
+    if holder is not None and holder != os.getpid():
+        raise StoreError(
+            f"{path}: the store is in use by process {holder} (a kg build creating it?); "
+            "try again when it is done"
+        )
+
+
+def store_lock_holder(path: str | Path) -> int | None:
+    """The id of a process holding the store's write lock, or None (also when unknown).
+
+    A writer (``kg build --store``, ``oxigraph serve``) holds a POSIX lock on ``DIR/LOCK``.
+    Testing it with ``fcntl`` would be unsafe: closing any descriptor of the file drops the
+    locks this process holds on it. So the lock table in ``/proc/locks`` is read (Linux only).
+    """
+    lock = Path(path) / "LOCK"
+    try:
+        st = lock.stat()
+        table = Path("/proc/locks").read_text()
+    except OSError:
+        return None
+    want = (os.major(st.st_dev), os.minor(st.st_dev), st.st_ino)
+    for line in table.splitlines():
+        parts = line.split()
+        # "1: POSIX  ADVISORY  WRITE 17844 fe:00:2147234 0 EOF" ("->" marks a waiting lock)
+        if len(parts) < 6 or parts[1] == "->":
+            continue
+        try:
+            major, minor, inode = parts[5].split(":")
+            if (int(major, 16), int(minor, 16), int(inode)) == want:
+                return int(parts[4])
+        except ValueError:
+            continue
+    return None
+
+
+@contextmanager
+def store_errors(path: str | Path, doing: str) -> Iterator[None]:
+    """Turn the store's own failures (disk full, a damaged file) into a one-line StoreError."""
+    try:
+        yield
+    except (OSError, RuntimeError) as exc:
+        raise StoreError(store_failure(path, exc, doing)) from None
+
+
+def store_failure(path: str | Path, exc: BaseException, doing: str) -> str:
+    """The one-line message for a store operation that failed with ``exc``."""
+    text = " ".join(str(exc).split())
+    lower = text.lower()
+    if getattr(exc, "errno", None) == errno.ENOSPC or "no space left" in lower:
+        return (
+            f"{path}: the disk is full while {doing} (No space left on device); free space "
+            "and run the same command again"
+        )
+    if "corruption" in lower or "checksum" in lower:
+        return (
+            f"{path}: the store is damaged ({text[:160]}); restore a copy, or rebuild it into "
+            "a new directory (kg build INPUT --store NEWDIR)"
+        )
+    if "lock" in lower:
+        return f"{path}: the store is in use by another process (a running kg build or kg serve?)"
+    return f"{path}: the store failed while {doing} ({text[:200] or type(exc).__name__})"
 
 
 def _open_error(path: str | Path, exc: Exception) -> str:
@@ -156,9 +234,11 @@ def store_graph(store: str | Path | pyoxigraph.Store) -> Graph:
     """
     import pyoxigraph as ox
 
+    where = store if not isinstance(store, ox.Store) else "the store"
     if not isinstance(store, ox.Store):
         store = open_store(store, read_only=True)
-    data = ox.serialize(union_triples(store), format=ox.RdfFormat.N_TRIPLES)
+    with store_errors(where, "reading it"):
+        data = ox.serialize(union_triples(store), format=ox.RdfFormat.N_TRIPLES)
     graph = bind_prefixes(Graph())
     graph.parse(data=data, format="nt")
     return graph

@@ -146,3 +146,64 @@ def test_installed_kg_builds_a_graph_from_another_directory(fresh_venv, tmp_path
     relations = sum(1 for name in RELATIONS for _ in g.triples((None, GEO[name], None)))
     assert relations > 0
     assert "triples -> out.ttl" in proc.stdout
+
+
+# Imported when installed, never needed: rdflib tries html5rdf for HTML literals.
+OPTIONAL_IMPORTS = frozenset({"html5rdf"})
+
+
+def _declared_closure(name: str) -> set[str]:
+    """The distributions ``name`` requires, directly or not, without extras of dependencies.
+
+    An installer may or may not resolve a dependency's extra (pip 23 does not match jusText's
+    ``lxml[html_clean]`` to lxml 6's ``html-clean``), so only plain requirements count.
+    """
+    from importlib.metadata import PackageNotFoundError, distribution
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        key = canonicalize_name(current)
+        if key in seen:
+            continue
+        seen.add(key)
+        try:
+            requires = distribution(current).requires or []
+        except PackageNotFoundError:
+            continue
+        for text in requires:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return seen
+
+
+def test_an_html_build_imports_only_declared_distributions(tmp_path):
+    """Every distribution a build of HTML and text inputs imports is in geokg's own closure of
+    plain requirements: a fresh `pip install .` (any pip) brings all of it."""
+    import json
+    from importlib.metadata import packages_distributions
+
+    from packaging.utils import canonicalize_name
+
+    page = tmp_path / "page.html"
+    paragraphs = "".join(f"<p>{p}</p>" for p in SEED.read_text().splitlines() if p.strip())
+    page.write_text(f"<html><body><article>{paragraphs}</article></body></html>")
+    script = (
+        "import json, sys\n"
+        "from kg.build import build\n"
+        f"result = build([{str(page)!r}, {str(SEED)!r}])\n"
+        "assert len(result.articles) == 2, result.problems\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    env = {**clean_env(), "PYTHONPATH": str(REPO)}
+    modules = json.loads(run([sys.executable, "-c", script], env=env).stdout)
+    owners = packages_distributions()
+    imported = {canonicalize_name(d) for m in modules for d in owners.get(m, ())}
+    assert "lxml-html-clean" in imported  # jusText's HTML cleaner: what the check is about
+    missing = imported - _declared_closure("geokg") - {"geokg"} - OPTIONAL_IMPORTS
+    assert not missing, f"imported but not required by geokg: {sorted(missing)}"

@@ -167,7 +167,7 @@ class NounPatterns(Events):
                 return []
             if t.dep_ == "pobj" and head.lower_ in _CIRCUMSTANTIAL | {"with", "after"}:
                 clause = head.head
-                while clause.pos_ not in ("VERB", "AUX") and clause.head is not clause:
+                while clause.pos_ not in ("VERB", "AUX") and clause.head.i != clause.i:
                     clause = clause.head
                 if clause.pos_ in ("VERB", "AUX"):
                     return [a for a in self.subjects(clause) if a.token.i != noun.i]

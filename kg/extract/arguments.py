@@ -255,7 +255,7 @@ class ArgumentFinder:
                     if isinstance(a.ref, EntityRef)
                 ]
                 return found if len(found) >= 2 else []
-            if cur.head is cur:
+            if cur.head.i == cur.i:
                 break
             cur = cur.head
         if t.dep_ in _SUBJ and t.i == t.sent.start:  # "They have hardened their positions"
@@ -301,7 +301,7 @@ class ArgumentFinder:
                 return self.links.last_actor_before(t.i)
         if clause is not None and depth < 4:
             for a in self.subjects(clause, depth + 1):
-                if a.token is not t and a.ref.type != PERSON and isinstance(a.ref, EntityRef):
+                if a.token.i != t.i and a.ref.type != PERSON and isinstance(a.ref, EntityRef):
                     return a.ref
         return self._salient_actor(t)
 
@@ -471,7 +471,7 @@ class ArgumentFinder:
                     if g.dep_ in ("nsubj", "nsubjpass"):
                         return self.args(g, depth + 1)
         head = pred.head
-        if head is pred:
+        if head.i == pred.i:
             return []
         if pred.dep_ == "xcomp" and is_one_of(head, self.lex.object_control):
             for c in head.children:  # "urged South Korea to increase": South Korea increases

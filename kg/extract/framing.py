@@ -58,7 +58,7 @@ class Framing(ArgumentFinder):
                     return True
         t = pred
         for _ in range(4):
-            if t.dep_ not in _COMPLEMENTS | {"conj"} or t.head is t:
+            if t.dep_ not in _COMPLEMENTS | {"conj"} or t.head.i == t.i:
                 break
             head = t.head
             if t.dep_ != "conj" and is_one_of(head, self.lex.negation):
@@ -117,14 +117,14 @@ class Framing(ArgumentFinder):
                     found = found or (m[0], c.lower_)
             if t.dep_ == "pcomp" and t.head.lower_ == "against":
                 found = found or ("hypothetical", "against")  # "warned Beijing against supplying"
-            if t.dep_ in ("xcomp", "advcl", "pcomp", "acl") and t.head is not t:
+            if t.dep_ in ("xcomp", "advcl", "pcomp", "acl") and t.head.i != t.i:
                 head = t.head
                 # "is due to meet", "urged X to increase", "a bid to join": the governor frames
                 # its complement; an adverbial clause ("Speaking in Seoul, he urged") is not.
                 if t.dep_ != "advcl":
                     found = found or self._governing(head)
                 t = head
-            elif t.dep_ == "conj" and t.head is not t:
+            elif t.dep_ == "conj" and t.head.i != t.i:
                 t = t.head
             else:
                 break
@@ -155,7 +155,7 @@ class Framing(ArgumentFinder):
         retaliate", "threatened to impose tariffs", "warned it would strike")."""
         t = pred
         for _ in range(3):
-            if t.dep_ not in ("xcomp", "ccomp") or t.head is t:
+            if t.dep_ not in ("xcomp", "ccomp") or t.head.i == t.i:
                 return False
             t = t.head
             if is_one_of(t, self.lex.threat_frames):
@@ -172,7 +172,7 @@ class Framing(ArgumentFinder):
     def _reporting_subject(self, pred: Token) -> Arg | None:
         t = pred
         for _ in range(6):
-            if t.head is t:
+            if t.head.i == t.i:
                 return None
             if t.dep_ in ("ccomp", "parataxis") or (
                 t.dep_ == "advcl" and is_one_of(t.head, self.lex.speech_verbs)

@@ -40,7 +40,7 @@ class NounPatterns(Events):
     def _noun(self, noun: Token, trig: Trigger, sent: Span) -> Iterator[Relation]:
         governor = noun.head if noun.dep_ in _GOVERNED else noun
         pred = governor if governor.pos_ in ("VERB", "AUX", "ADJ") else noun
-        if noun.dep_ == "pobj" and governor.head is not governor:
+        if noun.dep_ == "pobj" and governor.head.i != governor.i:
             pred = governor.head
         if self.negated(pred, noun):
             return
@@ -102,7 +102,7 @@ class NounPatterns(Events):
                 found += self._clause_subject(noun)
             elif slot == "speaker" and not found:
                 # "Trudeau said there were credible allegations of India's involvement"
-                speaker = self.speaker(noun.head if noun.head is not noun else noun)
+                speaker = self.speaker(noun.head if noun.head.i != noun.i else noun)
                 found += [speaker] if speaker is not None else []
         return unique_args(found)
 
@@ -163,7 +163,7 @@ class NounPatterns(Events):
         t = noun
         for _ in range(4):
             head = t.head
-            if head is t:
+            if head.i == t.i:
                 return []
             if t.dep_ == "pobj" and head.lower_ in _CIRCUMSTANTIAL | {"with", "after"}:
                 clause = head.head
@@ -251,7 +251,7 @@ class NounPatterns(Events):
             head = noun.head
             if noun.dep_ in ("nsubjpass", "dobj"):
                 verb = head
-            elif noun.dep_ == "pobj" and head.lower_ in ("of", "from") and head.head is not head:
+            elif noun.dep_ == "pobj" and head.lower_ in ("of", "from") and head.head.i != head.i:
                 verb = head.head  # "pulled out of the summit"
             else:
                 continue

@@ -110,7 +110,7 @@ class Presence(Framing):
         found = self._locative_places(anchor)
         if anchor.pos_ in ("VERB", "AUX"):
             found = found or self.event_places(anchor)
-        elif anchor.head is not anchor:
+        elif anchor.head.i != anchor.i:
             found = found or self._locative_places(anchor.head)
         return unique_args(found)
 

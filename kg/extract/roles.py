@@ -274,7 +274,7 @@ class RoleFinder(Presence):
         for _ in range(5):
             if noun.pos_ == "NOUN" and self.gaz.title_role(noun.lemma_.lower()) is not None:
                 break
-            if noun.head is noun:
+            if noun.head.i == noun.i:
                 return None
             noun = noun.head
         else:
@@ -384,7 +384,7 @@ class RoleFinder(Presence):
         for _ in range(6):  # climb to the head of the noun phrase that ends before the comma
             if t.pos_ in ("NOUN", "PROPN") and self.gaz.title_role(t.lower_) is not None:
                 break
-            if t.head is t or t.head.i > k or t.head.pos_ not in ("NOUN", "PROPN", "ADP"):
+            if t.head.i == t.i or t.head.i > k or t.head.pos_ not in ("NOUN", "PROPN", "ADP"):
                 return None
             t = t.head
         else:

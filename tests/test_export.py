@@ -25,6 +25,7 @@ from kg.export import (
     GRAPH_IRI,
     ExportError,
     export_graph,
+    export_triples,
     format_for_path,
     normalize_format,
     relation_edges,
@@ -236,6 +237,16 @@ def test_hostile_literals_and_iris_round_trip_in_every_rdf_format() -> None:
     ds = Dataset()
     ds.parse(data=export_graph(g, "trig"), format="trig")
     assert set(ds.graph(GRAPH_IRI)) == set(g)
+
+
+def test_writing_from_triples_gives_the_bytes_of_writing_from_the_graph(seed_graph: Graph) -> None:
+    # kg build writes its records without building an rdflib Graph: same file, every format
+    triples = list(seed_graph)
+    hostile = hostile_graph('quote " backslash \\ nul \x00 é 中 🙂 ' + MARKUP)
+    for fmt in FORMATS:
+        assert export_triples(triples, fmt) == export_graph(seed_graph, fmt), fmt
+        assert export_triples(list(hostile), fmt) == export_graph(hostile, fmt), fmt
+    assert export_triples([], "nt") == export_graph(Graph(), "nt") == b""
 
 
 # ---------------------------------------------------------------------------------------------

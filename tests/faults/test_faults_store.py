@@ -142,11 +142,21 @@ def test_a_damaged_store_gives_one_line_errors_never_a_traceback(seed_store, tmp
     _damage(store)
     build = kg_run("build", corpus(tmp_path / "news"), "--store", store)
     one_line_error(build, "damaged")
+    gold, aliases = tmp_path / "gold.tsv", tmp_path / "aliases.tsv"
+    gold.write_text(
+        "doc\tkind\tsubject\tpredicate\tobject\tevidence\n"
+        "000_46c7afd8f487e697\treq\tNATO\tpartnerOf\tJapan\twith Japan\n",
+        encoding="utf-8",
+    )
+    aliases.write_text("NATO\tOrganization\tthe alliance\n", encoding="utf-8")
     for args in (
         ("query", "--store", store, "--max-memory", "1", "relation-counts"),
         ("query", "--store", store, "--max-memory", "1", ARTICLES),
         ("export", "--store", store, "-o", tmp_path / "out.nt"),
         ("stats", "--store", store),
+        ("viz", "--store", store, "-o", tmp_path / "view.html"),
+        ("validate", "--store", store),
+        ("eval", "--store", store, gold, "-a", aliases),
     ):
         done = kg_run(*args, timeout=120)
         assert "Traceback" not in done.stderr, (args, done.stderr)

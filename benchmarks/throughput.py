@@ -53,7 +53,8 @@ Usage::
     .venv/bin/python benchmarks/throughput.py --articles 2000 --jobs 1 2 --repeat 3
     .venv/bin/python benchmarks/throughput.py --articles 50 --no-cli   # quick smoke run
 
-The target (from the issue) is ``kg build`` at >= 90 % of bare spaCy throughput.
+The target (issue 10) is ``kg build`` at >= 100 % of bare spaCy throughput: geokg's own
+components must pay for themselves (see the README of ``benchmarks/`` for how).
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 SEEDS = REPO / "seeds"
-TARGET = 0.90
+TARGET = 1.00
 _RESULT_PREFIX = "BENCH-RESULT "
 _BUSY_OTHERS = 0.2  # cores used by other programs above which wall-clock numbers are suspect
 
@@ -176,7 +177,7 @@ def measure_kg(corpus: str, jobs: int) -> None:
     """``kg.build.build`` end to end; with jobs == 1 the pipeline is loaded before the timer."""
     t0 = time.perf_counter()
     from kg.build import build
-    from kg.graphio import serialize
+    from kg.export import export_triples
     from kg.nlp import load_pipeline
 
     load = None
@@ -191,7 +192,7 @@ def measure_kg(corpus: str, jobs: int) -> None:
     cpu = time.process_time() - c0 + _children_cpu() - k0  # workers are reaped by now
 
     t0 = time.perf_counter()
-    data = serialize(result.graph, "turtle")
+    data = export_triples(result.triples, "turtle")  # as kg build -o graph.ttl writes it
     serialise = time.perf_counter() - t0
     _emit(
         {
@@ -202,7 +203,7 @@ def measure_kg(corpus: str, jobs: int) -> None:
             "load": load,
             "serialise": serialise,
             "turtle_bytes": len(data),
-            "triples": len(result.graph),
+            "triples": len(result.triples),
             "relations": result.relations,
             "pipes": pipes,
             "problems": len(result.problems),
@@ -537,7 +538,7 @@ def main(argv: list[str] | None = None) -> int:
             if busy > _BUSY_OTHERS:
                 verdict += f" -- UNRELIABLE: other programs used {busy:.1f} cores, see CPU time"
             print(f"\nkg build / bare spaCy (CPU time) = {cpu_ratio * 100:.1f} %")
-            print(f"kg build / bare spaCy = {ratio * 100:.1f} % (target >= 90 %) {verdict}")
+            print(f"kg build / bare spaCy = {ratio * 100:.1f} % (target >= 100 %) {verdict}")
         if args.json:
             args.json.write_text(
                 json.dumps(

@@ -35,6 +35,7 @@ KNOWN_EXTENSIONS = TEXT_EXTENSIONS | HTML_EXTENSIONS | JSONL_EXTENSIONS
 Item = RawArticle | InputProblem
 
 _HTML_HINT = re.compile(r"(?i)<html[\s>]|<body[\s>]|<p>|<!doctype\s+html")
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")  # not tab, newline, CR, FF
 _BINARY_MAGIC = (b"%PDF-", b"PK\x03\x04", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"\x1f\x8b")
 _MAX_LINE_PROBLEMS = 50  # per JSON Lines file; a non-article .json would flood the report
 # Files in a folder that are clearly not articles (a corpus's own README or licence): skipped
@@ -292,7 +293,7 @@ def _decode(data: bytes) -> str | InputProblem:
         return InputProblem(
             "", f"not UTF-8 text (invalid byte 0x{data[offset]:02x} at offset {offset})"
         )
-    controls = sum(1 for ch in text[:8192] if ord(ch) < 9 or 13 < ord(ch) < 32)
+    controls = len(_CONTROL_CHARS.findall(text, 0, 8192))
     if controls > 0.01 * min(len(text), 8192):
         return InputProblem("", "binary file (not text)")
     if not text.strip():

@@ -128,6 +128,9 @@ def _key(t: Token) -> str:
     return t.lemma_.lower() if t.pos_ == "NOUN" else t.lower_
 
 
+_HEAD_HASHES: dict[int, tuple[Lexicon, frozenset[int]]] = {}
+
+
 @dataclass(frozen=True)
 class Lexicon:
     """Everything the relation extractor looks words up in."""
@@ -150,6 +153,13 @@ class Lexicon:
     def lemma_hashes(self, strings) -> frozenset[int]:
         """Hashes (in a spaCy StringStore) of every trigger head word, for fast array scans
         ("cooperate" is also found as the "operate" of "co-operate")."""
+        # spaCy's string hashes do not depend on the store: one set serves every doc
+        cached = _HEAD_HASHES.get(id(self))
+        if cached is None or cached[0] is not self:
+            cached = _HEAD_HASHES[id(self)] = (self, self._head_hashes(strings))
+        return cached[1]
+
+    def _head_hashes(self, strings) -> frozenset[int]:
         heads = {lemma for lemma, _ in self.triggers}
         heads |= {lemma[2:] for lemma in heads if lemma.startswith("co") and len(lemma) > 6}
         # what the lemmatizer makes of some verbs: "lambasted" -> lambast, "extolled" -> extoll

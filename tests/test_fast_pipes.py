@@ -1,4 +1,4 @@
-"""kg.attribute_ruler: the fast attribute ruler sets exactly what spaCy's own one sets."""
+"""kg.fast_pipes: the fast attribute ruler and lemmatizer set exactly what spaCy's own ones set."""
 
 from __future__ import annotations
 
@@ -20,17 +20,19 @@ _TRICKY = (
 
 @pytest.fixture(scope="module")
 def models():
-    return load_base_model(), load_base_model(fast_attributes=True)
+    return load_base_model(), load_base_model(fast=True)
 
 
 def _attributes(doc):
     return [(t.tag_, t.pos_, str(t.morph), t.lemma_, t.dep_, t.head.i) for t in doc]
 
 
-def test_the_fast_ruler_replaces_the_stock_one(models):
+def test_the_fast_pipes_replace_the_stock_ones(models):
     stock, fast = models
     assert fast.pipe_names == stock.pipe_names
     assert type(fast.get_pipe("attribute_ruler")).__name__ == "FastAttributeRuler"
+    assert type(fast.get_pipe("lemmatizer")).__name__ == "FastLemmatizer"
+    assert type(stock.get_pipe("lemmatizer")).__name__ == "EnglishLemmatizer"
     assert fast.get_pipe("attribute_ruler").patterns == stock.get_pipe("attribute_ruler").patterns
 
 

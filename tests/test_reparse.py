@@ -1,4 +1,5 @@
-"""kg.reparse: a sentence whose gazetteer name the tagger read as a verb is parsed again."""
+"""kg.reparse: sentences the model misread (a name as a verb, a possessive as a quote) are
+parsed again with stand-ins."""
 
 from __future__ import annotations
 
@@ -57,3 +58,21 @@ def test_sentences_read_well_are_left_alone():
         return [(t.dep_, t.head.i, t.tag_) for t in doc]
 
     assert parse(plain) == parse(again)
+
+
+def test_a_typographic_apostrophe_after_a_name_is_a_possessive():
+    nlp = load_pipeline()
+    text = "Russia, Belarus’ main international sponsor, denied the claims."
+    with nlp.select_pipes(disable=["geokg_reparse"]):
+        assert nlp(text)[3].tag_ == "''"  # read as a closing quote
+    doc = nlp(text)
+    assert doc[3].text == "’" and doc[3].tag_ == "POS"  # the text is kept, the reading fixed
+    found = {(r.subject.label, r.predicate, r.object.label) for r in doc._.relations}
+    assert ("Russia", "supports", "Belarus") in found
+
+
+def test_a_closing_quote_after_a_name_stays_a_quote():
+    nlp = load_pipeline()
+    doc = nlp("He called it ‘a loss for the Philippines’ and left.")
+    (quote,) = [t for t in doc if t.text == "’"]
+    assert quote.tag_ != "POS"

@@ -26,6 +26,7 @@ from kg.gazetteer import Gazetteer, load_gazetteer
 from kg.names import NAME_SPLIT, person_key, slug
 from kg.records import EntityRef
 
+_LEADING_THE = re.compile(r"^(?:the|The|THE)\s+")
 PERSON = "Person"
 COUNTRY = "Country"
 ORG_TYPES = frozenset({"Organization", "IntergovernmentalOrganization", "ArmedGroup"})
@@ -182,6 +183,7 @@ class EntityLinker:
         if ent.label_ == _NER_PERSON or self._titled(ent):
             return Link(ent.start, ent.end, (self._person(name),), "person")
         if ent.label_ == _NER_ORG and self._plausible_org(ent):
+            name = _LEADING_THE.sub("", name)  # "the Pacific Alliance" is named Pacific Alliance
             ref = EntityRef(key=slug(name), label=name, type="Organization")
             return Link(ent.start, ent.end, (ref,), "org")
         return None

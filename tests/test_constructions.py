@@ -110,6 +110,27 @@ def test_groups_stand_for_their_members(nlp):
     assert {("ASEAN", "urges", "Chile"), ("ASEAN", "urges", "Peru")} <= got
 
 
+def test_a_named_group_has_the_listed_members(nlp):
+    text = "Chile, Peru and Colombia, a bloc known as the Pacific Alliance, met in Lima."
+    got = triples(nlp, text)
+    for s in ("Chile", "Peru", "Colombia"):
+        assert (s, "memberOf", "Pacific Alliance") in got
+    # an apposition that names no group is no membership
+    got = triples(nlp, "Chile, Peru and Colombia, three Andean neighbours, met in Lima.")
+    assert not any(p == "memberOf" for _, p, _ in got)
+
+
+def test_a_list_after_a_group_noun_gives_the_parties(nlp):
+    text = (
+        "Andean leaders, including Chilean President Gabriel Boric, his Peruvian counterpart "
+        "Dina Boluarte and Colombian President Gustavo Petro, convened for a summit in Quito."
+    )
+    got = triples(nlp, text)
+    assert ("Gabriel Boric", "meetsWith", "Gustavo Petro") in got
+    assert ("Dina Boluarte", "meetsWith", "Gustavo Petro") in got
+    assert not any("Chile" in (s, o) and p == "meetsWith" for s, p, o in got)
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

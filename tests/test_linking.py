@@ -22,8 +22,17 @@ def links(nlp, text: str) -> dict[str, tuple[str, ...]]:
 
 
 def test_pipeline_components_are_registered_by_name(nlp):
-    assert nlp.pipe_names[-4:] == ["ner", "geokg_people", "geokg_linker", "geokg_relations"]
+    assert nlp.pipe_names[-5:] == [
+        "ner", "geokg_reparse", "geokg_people", "geokg_linker", "geokg_relations"
+    ]  # fmt: skip
     assert nlp.pipe_names.index("geokg_gazetteer") < nlp.pipe_names.index("ner")
+    from spacy.language import Language
+
+    for name in ("geokg_attribute_ruler", "geokg_lemmatizer", "geokg_reparse"):
+        assert Language.has_factory(name)
+    names = {name: type(pipe).__name__ for name, pipe in nlp.pipeline}
+    assert names["attribute_ruler"] == "FastAttributeRuler"
+    assert names["lemmatizer"] == "FastLemmatizer"
 
 
 def test_slugs_and_person_keys():

@@ -115,9 +115,28 @@ class ArgumentFinder:
             ]
             if named:
                 return unique_args(named)
+        if len(chain) > 1:
+            chain = [t for t in chain if not self._title_modifier(t, chain)]
         for t in chain:
             out.extend(self._resolve(t, depth))
         return unique_args(out)
+
+    def _title_modifier(self, t: Token, chain: list[Token]) -> bool:
+        """A country parsed as a conjunct of its own leader: "Albanese and US President Joe
+        Biden" (US and President as conjuncts, Biden apposed): the country only qualifies
+        the title of a person named right after it, who is in the list himself."""
+        link = self.links.at(t)
+        if link is None or link.end != t.i + 1 or link.entities[0].type != COUNTRY:
+            return False
+        k = t.i + 1
+        while k < len(self.doc) and self.doc[k].lower_ in self.gaz.title_words:
+            k += 1
+        if k == t.i + 1 or k >= len(self.doc):
+            return False
+        person = self.links.at(self.doc[k])
+        if person is None or person.entities[0].type != PERSON:
+            return False
+        return any(person.start <= c.i < person.end for c in chain)
 
     def _resolve(self, t: Token, depth: int) -> list[Arg]:
         link = self.links.at(t)
@@ -198,7 +217,7 @@ class ArgumentFinder:
     def _listed_members(self, t: Token, depth: int) -> list[Arg]:
         """ "Quad leaders, consisting of Modi, Kishida and Biden": the people listed."""
         for c in t.children:
-            if c.dep_ == "acl" and c.lemma_.lower() in _MEMBERSHIP_VERBS:
+            if c.dep_ in ("acl", "prep") and c.lemma_.lower() in _MEMBERSHIP_VERBS:
                 found = [
                     a
                     for p in c.children
@@ -215,6 +234,22 @@ class ArgumentFinder:
                     return unique_args(found)
         return []
 
+    def _listed_after(self, subject: Token, pred: Token, depth: int) -> list[Arg]:
+        """ "Quad leaders, consisting of Modi, ... and Biden, convened", with "consisting" hung
+        on the verb: the people listed right after the subject are the subjects."""
+        if subject.pos_ not in ("NOUN", "PROPN") or not plural_people(subject):
+            return []
+        for c in pred.children:
+            if (
+                c.dep_ in ("advcl", "acl")
+                and c.lemma_.lower() in _MEMBERSHIP_VERBS
+                and subject.i < c.i <= subject.i + 2
+            ):
+                listed = self._linear_list(c.i + 1)
+                if len(listed) >= 2:
+                    return unique_args(listed)
+        return []
+
     def _linear_list(self, i: int) -> list[Arg]:
         """Entities listed from token ``i`` on: "himself, Vice President J.D. Vance, and Prime
         Minister Narendra Modi" (titles, commas, "and" between them; a verb ends the list)."""
@@ -225,7 +260,8 @@ class ArgumentFinder:
             t = doc[i]
             link = self.links.at(t)
             if link is not None:
-                if link.form not in ("demonym", "city"):
+                qualifies = link.end < end and doc[link.end].lower_ in self.gaz.title_words
+                if link.form not in ("demonym", "city") and not qualifies:  # not "US President"
                     text = doc[link.start : link.end].text
                     out += [Arg(ref, text, doc[link.end - 1], _via(link)) for ref in link.entities]
                 i = max(link.end, i + 1)
@@ -234,7 +270,8 @@ class ArgumentFinder:
                 break
             if not (
                 t.text in (",", "&", "-", "'s", "’s")
-                or t.lower_ in ("and", "the", "of", "his", "her", "their")
+                or t.lower_ in ("and", "the", "of", "his", "her", "their", "respectively")
+                or t.lemma_.lower() == "counterpart"
                 or t.lower_ in self.gaz.title_words
                 or t.lower_.rstrip(".") in self.gaz.honorifics
             ):
@@ -464,7 +501,7 @@ class ArgumentFinder:
                 return [a for p in c.children if p.dep_ == "pobj" for a in self.args(p, depth + 1)]
         for c in pred.children:
             if c.dep_ in ("nsubj", "csubj"):
-                return self.args(c, depth + 1)
+                return self._listed_after(c, pred, depth) or self.args(c, depth + 1)
         for c in pred.children:  # the parser sometimes hangs the subject on the auxiliary
             if c.dep_ in ("aux", "auxpass"):
                 for g in c.children:

@@ -148,6 +148,7 @@ class Lexicon:
     pointer_nouns: frozenset[str] = frozenset()  # "an end to X's strikes" is about X
     remote_verbs: frozenset[str] = frozenset()  # "wins in Ukraine": the subject need not be there
     agentive_nouns: frozenset[str] = frozenset()  # "the statement of X" is X's
+    naming_nouns: frozenset[str] = frozenset()  # "X and Y, a group known as Z": members of Z
     event_nouns: dict[str, str] = field(default_factory=dict)  # "move" -> move, "deal" -> agreement
 
     def lemma_hashes(self, strings) -> frozenset[int]:
@@ -276,6 +277,7 @@ def load_lexicon() -> Lexicon:
         pointer_nouns=_words("pointer_nouns.txt"),
         remote_verbs=_words("remote_verbs.txt"),
         agentive_nouns=_words("agentive_nouns.txt"),
+        naming_nouns=_words("naming_nouns.txt"),
         event_nouns={
             row[0].lower(): row[1].strip()
             for row in _rows(data_file("lexicon", "event_nouns.tsv"))

@@ -28,11 +28,12 @@ from spacy.tokens import Span, Token
 from kg.extract.arguments import STATE_OR_ORG, Arg
 from kg.extract.places import Presence
 from kg.extract.syntax import conj_chain
-from kg.linking import COUNTRY, PERSON, Link
+from kg.linking import COUNTRY, ORG_TYPES, PERSON, Link
 from kg.records import EntityRef, Relation
 
 _HYPHENS = frozenset({"-", "‐", "‑"})
 _COUNTERPART = frozenset({"counterpart", "counterparts"})
+_NAMING_VERBS = frozenset({"know", "call", "dub", "name"})  # "a group known as the Quad"
 _ORG_FORMS = frozenset({"name", "alias", "capital", "seat", "org", "demonym"})
 # Adjectives that name a part of the state ("Iranian nuclear chief", "Russian military head").
 _PORTFOLIO_ADJ = frozenset(
@@ -70,6 +71,37 @@ class RoleFinder(Presence):
                 continue
             for title in self._titles(link, sent):
                 yield from self._role_relations(link, person, title, sent)
+        yield from self._named_groups(sent)
+
+    def _named_groups(self, sent: Span) -> Iterator[Relation]:
+        """ "India, the United States, Australia and Japan, a group known as the Quad": each
+        listed state or organization is a member of the group so named."""
+        for noun in sent:
+            if noun.dep_ != "appos" or noun.lemma_.lower() not in self.lex.naming_nouns:
+                continue
+            named = [
+                g
+                for verb in noun.children
+                if verb.dep_ == "acl" and verb.lemma_.lower() in _NAMING_VERBS
+                for p in verb.children
+                if p.dep_ in ("prep", "oprd", "attr", "dobj")
+                for g in ([p] if p.dep_ != "prep" else [c for c in p.children if c.dep_ == "pobj"])
+            ]
+            groups = [a for g in named for a in self.args(g) if a.ref.type in ORG_TYPES]
+            if not groups:
+                continue
+            first = noun.head
+            while first.dep_ == "conj" and first.head.i != first.i:
+                first = first.head
+            members = [a for a in self.args(first) if a.ref.type in STATE_OR_ORG]
+            for member in members:
+                for group in groups:
+                    rel = self._relation(
+                        member, "memberOf", group, noun, sent, "named-group", 0.75,
+                        "asserted", None,
+                    )  # fmt: skip
+                    if rel is not None:
+                        yield rel
 
     def _described_title(self, link: Link) -> _Title | None:
         """ "the French president", "the Indian prime minister": a title with its owner."""

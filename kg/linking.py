@@ -14,6 +14,7 @@ The linker runs as the spaCy component ``geokg_linker`` and leaves its results o
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -170,8 +171,8 @@ class EntityLinker:
             return Link(ent.start, ent.end, (self.gaz.ref(match.entry),), match.form)
         name = self._strip_title(ent)
         parts = [p for p in NAME_SPLIT.split(name) if p]
-        if not parts:
-            return None
+        if not parts or (len(ent) == 1 and ent[0].lower_ in _event_words()):
+            return None  # "The MoU was inked by ...": NER's person is the agreement
         known = persons.get(person_key(name))
         if known is not None and (len(parts) == 1 or known.label != name):
             return Link(ent.start, ent.end, (known,), "surname")
@@ -460,6 +461,15 @@ def _particle_surnames(parts: list[str], gaz: Gazetteer) -> list[str]:
         if part.lower() in gaz.name_particles:
             return [" ".join(parts[i:])]
     return []
+
+
+@functools.cache
+def _event_words() -> frozenset[str]:
+    """Nouns of the relation lexicon (deal, MoU, summit, ...), lower-cased: words NER
+    sometimes takes, alone, for a person or an organization."""
+    from kg.extract.lexicon import load_lexicon  # here: importing kg.extract imports this module
+
+    return frozenset(lemma for lemma, pos in load_lexicon().triggers if pos == "NOUN")
 
 
 def _extend_name(ent: Span) -> Span:

@@ -131,6 +131,24 @@ def test_a_list_after_a_group_noun_gives_the_parties(nlp):
     assert not any("Chile" in (s, o) and p == "meetsWith" for s, p, o in got)
 
 
+def test_an_agreement_signed_by_a_list_of_titled_leaders(nlp):
+    text = (
+        "The accord was inked by Prime Minister Faustin-Archange Touadéra and Chad's "
+        "President Mahamat Déby."
+    )
+    got = triples(nlp, text)
+    assert ("Faustin-Archange Touadéra", "agreesWith", "Mahamat Déby") in got
+    assert not any("Chad" in (s, o) for s, p, o in got if p == "agreesWith")
+
+
+def test_rejecting_an_agreement_others_signed(nlp):
+    got = triples(nlp, "Morocco rejected the MoU signed between Algeria and Transnistria.")
+    assert ("Algeria", "agreesWith", "Transnistria") in got  # it was signed all the same
+    assert {("Morocco", "rejects", "Algeria"), ("Morocco", "rejects", "Transnistria")} <= got
+    assert ("Morocco", "agreesWith", "Algeria") not in got
+    assert not any(p == "agreesWith" for _, p, _ in triples(nlp, "Chile rejected a deal with Peru."))
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

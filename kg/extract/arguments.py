@@ -260,8 +260,10 @@ class ArgumentFinder:
             t = doc[i]
             link = self.links.at(t)
             if link is not None:
-                qualifies = link.end < end and doc[link.end].lower_ in self.gaz.title_words
-                if link.form not in ("demonym", "city") and not qualifies:  # not "US President"
+                after = link.end + (link.end < end and doc[link.end].lower_ in ("'s", "’s"))
+                # not "US President ...", "Somaliland's President ..."
+                qualifies = after < end and doc[after].lower_ in self.gaz.title_words
+                if link.form not in ("demonym", "city") and not qualifies:
                     text = doc[link.start : link.end].text
                     out += [Arg(ref, text, doc[link.end - 1], _via(link)) for ref in link.entities]
                 i = max(link.end, i + 1)
@@ -448,6 +450,11 @@ class ArgumentFinder:
         """Parties of "between X and Y"; the parser sometimes hangs X on Y as a modifier
         ("between NATO and U.S. allies": NATO <-nmod- allies)."""
         out = self._prep(noun, "between", depth)
+        if not out:  # "the MoU signed between Ethiopia and Somaliland"
+            for c in noun.children:
+                if c.dep_ == "acl" and c.tag_ == "VBN":
+                    out = self._prep(c, "between", depth)
+                    break
         for c in noun.children:
             if c.dep_ == "prep" and c.lower_ == "between":
                 for p in c.children:
@@ -498,7 +505,11 @@ class ArgumentFinder:
             return []
         for c in pred.children:
             if c.dep_ == "agent":
-                return [a for p in c.children if p.dep_ == "pobj" for a in self.args(p, depth + 1)]
+                found = [a for p in c.children if p.dep_ == "pobj" for a in self.args(p, depth + 1)]
+                # "inked by Prime Minister Abiy Ahmed and Somaliland's President Muse Bihi Abdi":
+                # the parser breaks lists of titled names; read them off the text
+                listed = self._linear_list(c.i + 1)
+                return unique_args(listed) if len(listed) > len(found) else found
         for c in pred.children:
             if c.dep_ in ("nsubj", "csubj"):
                 return self._listed_after(c, pred, depth) or self.args(c, depth + 1)

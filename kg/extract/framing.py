@@ -56,6 +56,8 @@ class Framing(ArgumentFinder):
             for c in t.children:
                 if c.dep_ == "neg" or (c.dep_ == "det" and c.lower_ == "no"):
                     return True
+        if self._done(noun if noun is not None else pred):
+            return False  # "rejected the MoU signed between ...": it was signed all the same
         t = pred
         for _ in range(4):
             if t.dep_ not in _COMPLEMENTS | {"conj"} or t.head.i == t.i:
@@ -79,6 +81,13 @@ class Framing(ArgumentFinder):
                 return True  # "no evidence that China was sending aid"
             t = head
         return False
+
+    def _done(self, noun: Token) -> bool:
+        """A noun qualified as done: "the MoU signed between X and Y", "the deal reached"."""
+        return noun.pos_ == "NOUN" and any(
+            c.dep_ == "acl" and c.tag_ == "VBN" and is_one_of(c, self.lex.support_verbs)
+            for c in noun.children
+        )
 
     # -- modality -------------------------------------------------------------------------
 

@@ -44,8 +44,8 @@ class NounPatterns(Events):
             pred = governor.head
         if self.negated(pred, noun):
             return
-        if noun.dep_ == "dobj" and is_one_of(governor, self.lex.negation):
-            return  # "severed ties with", "lifted sanctions on"
+        if noun.dep_ == "dobj" and is_one_of(governor, self.lex.negation) and not self._done(noun):
+            return  # "severed ties with", "lifted sanctions on" (not "rejected the MoU signed")
         if "head" in trig.objects:
             yield from self._relational_noun(noun, trig, sent)
             return

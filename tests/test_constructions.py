@@ -150,6 +150,28 @@ def test_rejecting_an_agreement_others_signed(nlp):
     assert not any(p == "agreesWith" for _, p, _ in refused)
 
 
+def test_mediators_of_a_deal_named_in_a_participle(nlp):
+    got = triples(nlp, "Gabon and Chad signed the deal brokered by Angola and the African Union.")
+    for broker in ("Angola", "African Union"):
+        for party in ("Gabon", "Chad"):
+            assert (broker, "cooperatesWith", party) in got
+    text = "Gabon and Chad signed a deal on Monday. The deal, mediated by Angola, ends the dispute."
+    got = triples(nlp, text)
+    assert {("Angola", "cooperatesWith", "Gabon"), ("Angola", "cooperatesWith", "Chad")} <= got
+
+
+def test_an_official_and_the_state_he_serves_are_one_side():
+    from kg.extract.framing import _one_side
+    from kg.records import EntityRef
+
+    rubio = EntityRef(key="Marco_Rubio", label="Marco Rubio", type="Person")
+    us = EntityRef(key="United_States", label="United States", type="Country")
+    qatar = EntityRef(key="Qatar", label="Qatar", type="Country")
+    home = {"Marco_Rubio": "United_States"}.get
+    assert _one_side(rubio, us, home) and _one_side(us, rubio, home)
+    assert not _one_side(rubio, qatar, home) and not _one_side(us, qatar, home)
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

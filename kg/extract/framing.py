@@ -288,8 +288,13 @@ class Framing(ArgumentFinder):
 
     def _same_side(self, a: EntityRef, b: EntityRef) -> bool:
         """Two officials of one country (Rubio and Vance at a meeting with India)."""
-        home = [self.affiliation.get(r.key) or self._office_entity(r) for r in (a, b)]
+        home = [self._home_key(r) for r in (a, b)]
         return home[0] is not None and home[0] == home[1]
+
+    def _home_key(self, person: EntityRef) -> str | None:
+        """The key of the country or organization a person serves (text first, dictionary next)."""
+        home = self.affiliation.get(person.key)
+        return home.key if home is not None else self._office_entity(person)
 
     def _office_entity(self, person: EntityRef) -> str | None:
         offices = self.actors.offices_of(person.label, self.day) if self.day else []
@@ -310,6 +315,8 @@ class Framing(ArgumentFinder):
             return False
         if "org_object" in options and kind not in ORG_TYPES:
             return False
+        if relation in SYMMETRIC and _one_side(s.ref, o.ref, self._home_key):
+            return False  # Rubio does not meet the United States he serves
         # organizations do not travel; nobody visits home
         return relation != "visits" or (
             s.ref.type in (PERSON, COUNTRY) and self.affiliation.get(s.ref.key) != o.ref
@@ -354,3 +361,14 @@ class Framing(ArgumentFinder):
             surface={"subject": s.text, "object": o.text},
             event=o.event,
         )
+
+
+def _one_side(a, b, home_key) -> bool:
+    """A person and the state or organization they serve."""
+    if not (isinstance(a, EntityRef) and isinstance(b, EntityRef)):
+        return False
+    if a.type == PERSON and b.type != PERSON:
+        return home_key(a) == b.key
+    if b.type == PERSON and a.type != PERSON:
+        return home_key(b) == a.key
+    return False

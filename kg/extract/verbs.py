@@ -139,13 +139,18 @@ class VerbPatterns(NounPatterns):
         """The sides of what a mediator mediates: "brokered a deal between Iran and Saudi
         Arabia", "mediated talks between Pakistan and Afghanistan"."""
         out: list[Arg] = self._between(verb)
-        for c in verb.children:
-            if c.dep_ in ("dobj", "nsubjpass"):
-                for noun in conj_chain(c):
-                    out += self._between(noun) or [
-                        a for a in self.modifiers(noun) + self._prep(noun, "with")
-                        if a.ref.type != "Person"
-                    ]
+        nouns = [n for c in verb.children if c.dep_ in ("dobj", "nsubjpass") for n in conj_chain(c)]
+        if verb.dep_ == "acl" and verb.tag_ == "VBN":  # "the deal brokered by the US"
+            nouns.append(verb.head)
+        for noun in nouns:
+            out += self._between(noun) or [
+                a for a in self.modifiers(noun) + self._prep(noun, "with") if a.ref.type != "Person"
+            ]
+            if noun.i == verb.head.i and not out:
+                # "Rwanda and Congo signed the deal brokered by the US": those who signed it,
+                # or the parties of the deal spoken of before
+                signers = self.subjects(noun.head) if noun.dep_ == "dobj" else []
+                out += signers or self.referred_act(noun, self.sentence_index)
         return unique_args(out)
 
     def _datives(self, verb: Token) -> list[Arg]:

@@ -167,7 +167,9 @@ def test_an_official_and_the_state_he_serves_are_one_side():
     rubio = EntityRef(key="Marco_Rubio", label="Marco Rubio", type="Person")
     us = EntityRef(key="United_States", label="United States", type="Country")
     qatar = EntityRef(key="Qatar", label="Qatar", type="Country")
-    home = {"Marco_Rubio": "United_States"}.get
+    def home(ref):
+        return {"Marco_Rubio": "United_States"}.get(ref.key)
+
     assert _one_side(rubio, us, home) and _one_side(us, rubio, home)
     assert not _one_side(rubio, qatar, home) and not _one_side(us, qatar, home)
 

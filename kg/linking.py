@@ -35,6 +35,7 @@ ORG_TYPES = frozenset({"Organization", "IntergovernmentalOrganization", "ArmedGr
 _PERSON_PRONOUNS = frozenset({"he", "him", "his", "himself", "she", "her", "hers", "herself"})
 # "the two leaders", "both sides", "the three countries": how many a group noun stands for.
 _GROUP_COUNTS = {"two": 2, "both": 2, "three": 3, "four": 4, "five": 5}
+_LAST_LIST = -1  # "these nations": as many as the last list named
 _STATE_TYPES = frozenset({"Country", "IntergovernmentalOrganization", "Organization"})
 _SUBJECT_DEPS = frozenset({"nsubj", "nsubjpass"})
 # Sentences back that a pronoun or definite description may reach for its antecedent.
@@ -278,6 +279,8 @@ class EntityLinker:
         for c in tok.children:
             if c.dep_ in ("nummod", "det", "predet", "quantmod") and c.lower_ in _GROUP_COUNTS:
                 return _GROUP_COUNTS[c.lower_]
+            if c.dep_ == "det" and c.lower_ in ("these", "those"):
+                return _LAST_LIST  # "accusing these nations of interfering"
         return 0
 
     def _group(self, doc: Doc, tok: Token, here: int, named: list[Link], links, sent_index):
@@ -288,6 +291,12 @@ class EntityLinker:
         if any(c.dep_ == "prep" for c in tok.children):
             return  # "the two parties to the Ethiopian conflict": the phrase says who
         window = _PRONOUN_WINDOW if kind == PERSON else _DESCRIPTION_WINDOW
+        if size == _LAST_LIST:
+            found = _last_list(doc, tok, named, kind, sent_index, window)
+            if found:
+                start = min([tok.i] + [c.i for c in tok.lefts if c.dep_ in ("det", "amod")])
+                links.add(Link(start, tok.i + 1, tuple(found), "description"))
+            return
         # Candidates in the window, ranked by how often the article named them so far, then
         # by recency: "the two countries" of a story on India and China are India and China,
         # even if the summit's host was named last.
@@ -470,6 +479,41 @@ def _event_words() -> frozenset[str]:
     from kg.extract.lexicon import load_lexicon  # here: importing kg.extract imports this module
 
     return frozenset(lemma for lemma, pos in load_lexicon().triggers if pos == "NOUN")
+
+
+def _last_list(doc: Doc, tok: Token, named: list[Link], kind: str, sent_index, window: int):
+    """The entities of the last coordinated list of that kind before ``tok`` ("Argentina,
+    Chile and Peru ... these nations"), within ``window`` sentences, if it has two or more."""
+    here = sent_index[tok.i]
+    by_token = {lk.end - 1: lk for lk in named if lk.form not in ("pronoun", "description")}
+    for lk in sorted(named, key=lambda k: -k.start):
+        if lk.start >= tok.i or here - sent_index[lk.start] > window or lk.end - 1 not in by_token:
+            continue
+        root = doc[lk.end - 1]
+        while root.dep_ == "conj" and root.head.i != root.i:
+            root = root.head
+        members: list[EntityRef] = []
+        for t in _coordinated(root):
+            link = by_token.get(t.i)
+            for ref in link.entities if link is not None else ():
+                if (ref.type == kind or (kind == "Actor" and ref.type in _STATE_TYPES)) and (
+                    ref not in members
+                ):
+                    members.append(ref)
+        if len(members) >= 2:
+            return members
+    return []
+
+
+def _coordinated(tok: Token) -> list[Token]:
+    """A token and its conjuncts, in text order."""
+    out, frontier = [tok], [tok]
+    while frontier:
+        for c in frontier.pop().children:
+            if c.dep_ == "conj":
+                out.append(c)
+                frontier.append(c)
+    return sorted(out, key=lambda t: t.i)
 
 
 def _extend_name(ent: Span) -> Span:

@@ -77,10 +77,19 @@ class GazetteerMatcher:
         or a national body ("Supreme National Security Council" is not the UN's)."""
         gaz = self.gaz
         prev = doc[span.start - 1] if span.start > 0 else None
-        if prev is not None and prev.i not in matched and _capitalised_word(prev, gaz):
-            if normalize_surface(span.text).lower() in COMMON_WORD_FORMS:
-                return True  # "National Security Council"
-            if prev.dep_ == "compound" and span.start <= prev.head.i < span.end:
+        if prev is not None and prev.i not in matched:
+            if (
+                normalize_surface(span.text).lower() in COMMON_WORD_FORMS
+                and prev.pos_ == "PROPN"
+                and prev.text[:1].isupper()
+                and prev.is_alpha
+            ):
+                return True  # "(Supreme) National Security Council"
+            if (
+                _capitalised_word(prev, gaz)
+                and prev.dep_ == "compound"
+                and span.start <= prev.head.i < span.end
+            ):
                 return span.label_ == "GPE"  # "Luis Montenegro"
         nxt = doc[span.end] if span.end < len(doc) else None
         # "Israel Katz", "Jordan Bardella", "Taiwan Strait"

@@ -174,6 +174,26 @@ def test_an_official_and_the_state_he_serves_are_one_side():
     assert not _one_side(rubio, qatar, home) and not _one_side(us, qatar, home)
 
 
+def test_these_nations_are_the_last_list(nlp):
+    text = (
+        "Uruguay, Paraguay and Bolivia criticised the vote. Guyana recalled its envoys, "
+        "accusing these nations of meddling."
+    )
+    got = triples(nlp, text)
+    assert {("Guyana", "accuses", c) for c in ("Uruguay", "Paraguay", "Bolivia")} <= got
+
+
+def test_blaming_an_act_on_someone(nlp):
+    assert ("Georgia", "accuses", "Russia") in triples(
+        nlp, "Georgia blamed the blast on the Russian authorities."
+    )
+
+
+def test_a_national_body_named_like_an_international_one(nlp):
+    got = triples(nlp, "Mexico's National Security Council condemned Guatemala.")
+    assert not any(s == "UN Security Council" for s, _, _ in got)
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

@@ -194,6 +194,15 @@ def test_a_national_body_named_like_an_international_one(nlp):
     assert not any(s == "UN Security Council" for s, _, _ in got)
 
 
+def test_partners_beside_the_actor(nlp):
+    got = triples(nlp, "Norway led the peace efforts alongside Cuba and Chile.")
+    assert {("Norway", "cooperatesWith", "Cuba"), ("Norway", "cooperatesWith", "Chile")} <= got
+    got = triples(nlp, "Kenya, together with Uganda, pressed Somalia to hold elections.")
+    assert ("Kenya", "cooperatesWith", "Uganda") in got
+    got = triples(nlp, "Kenya did not fight alongside Uganda.")
+    assert ("Kenya", "cooperatesWith", "Uganda") not in got
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

@@ -149,6 +149,7 @@ class Lexicon:
     remote_verbs: frozenset[str] = frozenset()  # "wins in Ukraine": the subject need not be there
     agentive_nouns: frozenset[str] = frozenset()  # "the statement of X" is X's
     naming_nouns: frozenset[str] = frozenset()  # "X and Y, a group known as Z": members of Z
+    comitatives: frozenset[tuple[str, ...]] = frozenset()  # "alongside", "together with"
     event_nouns: dict[str, str] = field(default_factory=dict)  # "move" -> move, "deal" -> agreement
 
     def lemma_hashes(self, strings) -> frozenset[int]:
@@ -209,6 +210,11 @@ def _rows(path: Path) -> list[list[str]]:
         if line.strip() and not line.startswith("#"):
             rows.append(line.split("\t"))
     return rows
+
+
+def _phrases(name: str) -> list[tuple[str, ...]]:
+    """The lines of a phrase list, each as a tuple of lower-cased words."""
+    return [tuple(row[0].lower().split()) for row in _rows(data_file("lexicon", name))]
 
 
 def _words(name: str) -> frozenset[str]:
@@ -278,6 +284,7 @@ def load_lexicon() -> Lexicon:
         remote_verbs=_words("remote_verbs.txt"),
         agentive_nouns=_words("agentive_nouns.txt"),
         naming_nouns=_words("naming_nouns.txt"),
+        comitatives=frozenset(_phrases("comitatives.txt")),
         event_nouns={
             row[0].lower(): row[1].strip()
             for row in _rows(data_file("lexicon", "event_nouns.tsv"))

@@ -71,6 +71,8 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
     hit = numpy.isin(arrays[:, 0], wanted) | numpy.isin(arrays[:, 1], wanted)
     hits = numpy.nonzero(hit)[0].tolist()
     places = numpy.nonzero(arrays[:, 1] == doc.vocab.strings.add("in"))[0].tolist()
+    last_words = [doc.vocab.strings.add(words[-1]) for words in lex.comitatives]
+    partners = numpy.nonzero(numpy.isin(arrays[:, 1], last_words))[0].tolist()
     k = 0
     for index, sent in enumerate(sents):
         ctx.sentence_index = index
@@ -85,6 +87,8 @@ def extract_relations(doc: Doc, lex: Lexicon, gaz: Gazetteer) -> list[Relation]:
                     break
         if any(sent.start <= i < sent.end for i in places):
             found.extend(ctx.located_visits(sent))
+        if any(sent.start <= i < sent.end for i in partners):
+            found.extend(ctx.comitatives(sent))
         cancelled = ctx.cancelled(sent)
         ctx.remember(found, index)
         for rel in found:

@@ -284,3 +284,44 @@ class VerbPatterns(NounPatterns):
                     if p.dep_ == "pobj":
                         return self._theme(verb, p)
         return None
+
+    # -- partners beside the actor ------------------------------------------------------------
+
+    def comitatives(self, sent: Span) -> Iterator[Relation]:
+        """ "Qatar led the efforts alongside the United States and Egypt", "Ukraine, together
+        with Poland, pressed the EU": the clause's actor cooperates with the partners."""
+        for prep in sent:
+            phrase = self._comitative(prep)
+            if phrase is None:
+                continue
+            partners = [a for p in prep.children if p.dep_ == "pobj" for a in self.args(p)]
+            head = prep.head
+            if head.dep_ in ("nsubj", "nsubjpass"):  # "Ukraine, together with Poland, ..."
+                actors, verb = self.args(head), head.head
+            else:
+                verb = head
+                for _ in range(4):
+                    if verb.pos_ in ("VERB", "AUX") or verb.head.i == verb.i:
+                        break
+                    verb = verb.head
+                actors = self.subjects(verb) if verb.pos_ in ("VERB", "AUX") else []
+            if not partners or not actors or self.negated(verb):
+                continue
+            for s in actors:
+                for o in partners:
+                    rel = self._relation(
+                        s, "cooperatesWith", o, verb, sent, "comitative:" + phrase, 0.6
+                    )
+                    if rel is not None:
+                        yield rel
+
+    def _comitative(self, prep: Token) -> str | None:
+        """The comitative phrase ending at this preposition, if it ends one."""
+        if prep.pos_ != "ADP":
+            return None
+        doc = prep.doc
+        for words in self.lex.comitatives:
+            start = prep.i - len(words) + 1
+            if start >= 0 and all(doc[start + k].lower_ == w for k, w in enumerate(words)):
+                return " ".join(words)
+        return None

@@ -53,6 +53,9 @@ APPLIES_TO = frozenset({"Country", "Organization", "any"})
 # entries (only "Brussels", documented in the data files), the earlier kind wins.
 FORMS = ("name", "alias", "seat", "capital", "demonym", "city")
 
+# Titles that take a portfolio after "of" ("Secretary of the Treasury", "Minister of Finance").
+_PORTFOLIO_TITLES = frozenset({"minister", "secretary", "commissioner"})
+
 # Forms (lower-cased, normalised) that are also ordinary English words or phrases. They match
 # only when their capitalised words are not written all in lower case ("Turkey" and "TURKEY",
 # never "turkey"; "White House", never "a white house").
@@ -334,6 +337,12 @@ class Gazetteer:
             found = self._title_index.get(" ".join(words[start:]))
             if found is not None:
                 return found
+        if "of" in words[1:]:
+            # "Secretary of the Treasury", "Minister of Finance": the title before the portfolio
+            # ("Minister of Foreign Affairs" and "Prime Minister of Kosovo" are found above)
+            head = words[: words.index("of", 1)]
+            if head and head[-1] in _PORTFOLIO_TITLES:
+                return self.title_role(" ".join(head)) or ("officialOf", "Country")
         return None
 
     # -- spaCy ---------------------------------------------------------------------------

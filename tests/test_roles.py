@@ -130,3 +130,18 @@ def test_led_by_and_apposed_title_before_a_name(nlp):
     assert ("Hamza Abdi Barre", "leaderOf", "Somalia") in got
     got = roles(nlp, "The Prime Minister of Kosovo, Albin Kurti, spoke.")
     assert ("Albin Kurti", "leaderOf", "Kosovo") in got
+
+
+def test_a_portfolio_after_of_is_a_title(nlp):
+    got = roles(nlp, "Nigeria's Minister of Finance Wale Edun met investors.")
+    assert ("Wale Edun", "officialOf", "Nigeria") in got
+
+
+def test_a_bare_title_takes_the_state_of_a_coordinated_official(nlp):
+    text = (
+        "Kenyan Foreign Minister Musalia Mudavadi and Secretary of the Treasury John Mbadi "
+        "arrived in Addis Ababa."
+    )
+    got = roles(nlp, text)
+    assert ("Musalia Mudavadi", "officialOf", "Kenya") in got
+    assert ("John Mbadi", "officialOf", "Kenya") in got

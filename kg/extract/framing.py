@@ -317,6 +317,13 @@ class Framing(ArgumentFinder):
             return False
         if relation in SYMMETRIC and _one_side(s.ref, o.ref, self._home_key):
             return False  # Rubio does not meet the United States he serves
+        if (
+            relation == "meetsWith"
+            and isinstance(o.ref, EntityRef)
+            and s.ref.type == o.ref.type == PERSON
+            and self._same_side(s.ref, o.ref)
+        ):
+            return False  # "Blinken accompanied Biden": one delegation, no meeting
         # organizations do not travel; nobody visits home
         return relation != "visits" or (
             s.ref.type in (PERSON, COUNTRY) and self.affiliation.get(s.ref.key) != o.ref

@@ -162,10 +162,30 @@ class RoleFinder(Presence):
                 title, role=office.role, orgs=[org], rule=title.rule + "+actor-dictionary",
                 confidence=0.8,
             )  # fmt: skip
+        beside = self._coordinated_home(link)
+        if beside is not None:  # "US Secretary of State Blinken and Treasury Secretary Yellen"
+            org = Arg(beside, beside.label, self.doc[link.end - 1])
+            return replace(title, orgs=[org], rule=title.rule + "+coordinated", confidence=0.7)
         if title.applies in ("Country", "any"):
             place = self._story_place(sent)
             return replace(title, orgs=place, rule=title.rule + "+location", confidence=0.6)
         return title
+
+    def _coordinated_home(self, link: Link) -> EntityRef | None:
+        """The state of the titled person coordinated with this one, when there is exactly one:
+        "China's Minister of Foreign Affairs Wang Yi and Lan Fo'an, Minister of Finance"."""
+        root = self.doc[link.end - 1]
+        while root.dep_ == "conj" and root.head.i != root.i:
+            root = root.head
+        homes = set()
+        for t in conj_chain(root):
+            other = self.links.at(t)
+            if other is None or other.start == link.start or other.entities[0].type != PERSON:
+                continue
+            home = self.affiliation.get(other.entities[0].key)
+            if home is not None:
+                homes.add(home)
+        return homes.pop() if len(homes) == 1 else None
 
     def _role_relations(
         self, link: Link, person: EntityRef, title: _Title, sent: Span
@@ -198,7 +218,9 @@ class RoleFinder(Presence):
         words: list[Token] = []
         while j > 0:
             t = doc[j - 1]
-            if t.lower_ in self.gaz.title_words or (t.text in _HYPHENS and words):
+            inner_the = t.lower_ == "the" and words and j > 1 and doc[j - 2].lower_ == "of"
+            if t.lower_ in self.gaz.title_words or (t.text in _HYPHENS and words) or inner_the:
+                # ("Secretary of the Treasury": "the" after "of" inside the title)
                 words.insert(0, t)
                 j -= 1
             else:

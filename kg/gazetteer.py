@@ -337,11 +337,11 @@ class Gazetteer:
             found = self._title_index.get(" ".join(words[start:]))
             if found is not None:
                 return found
-        if "of" in words[1:]:
+        if "of" in words[1:-1]:
             # "Secretary of the Treasury", "Minister of Finance": the title before the portfolio
             # ("Minister of Foreign Affairs" and "Prime Minister of Kosovo" are found above)
             head = words[: words.index("of", 1)]
-            if head and head[-1] in _PORTFOLIO_TITLES:
+            if head[-1] in _PORTFOLIO_TITLES and words[-1] not in ("the", "of"):
                 return self.title_role(" ".join(head)) or ("officialOf", "Country")
         return None
 

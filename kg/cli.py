@@ -93,6 +93,8 @@ def _reading_store(store: Path | None, code: int = 1) -> Iterator[None]:
     """A damaged store file met while reading (RocksDB raises RuntimeError): one line."""
     try:
         yield
+    except typer.Exit:
+        raise  # (click's Exit is a RuntimeError too: an error already reported)
     except RuntimeError as exc:
         if store is None:
             raise

@@ -203,6 +203,22 @@ def test_partners_beside_the_actor(nlp):
     assert ("Kenya", "cooperatesWith", "Uganda") not in got
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Armenia struck targets in Azerbaijan.", ("Armenia", "attacks", "Azerbaijan")),
+        ("Sudan bombed a rebel camp inside Chad.", ("Sudan", "attacks", "Chad")),
+        (
+            "Eritrea responded with drone attacks on Ethiopian towns.",
+            ("Eritrea", "attacks", "Ethiopia"),
+        ),
+        ("Ukraine shelled Wagner positions in Mali.", ("Ukraine", "attacks", "Wagner Group")),
+    ],
+)
+def test_places_stand_for_their_owner_or_country_as_targets(nlp, text, expected):
+    assert expected in triples(nlp, text)
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

@@ -46,6 +46,8 @@ _LEADING = frozenset(
 )
 # "Quad leaders, consisting of Modi, Kishida, Albanese and Biden": the group's members.
 _MEMBERSHIP_VERBS = frozenset({"consist", "include", "comprise", "involve"})
+# Prepositions that place a target in a country ("targets in Lebanon", "a camp inside Pakistan").
+_LOCATIVE = frozenset({"in", "inside", "within", "across"})
 # Dependencies through which a clause takes its subject from the clause it hangs on.
 _INHERIT = frozenset({"xcomp", "conj", "acomp", "advcl", "ccomp", "pcomp", "prep", "npadvmod"})
 EVALUATIVE = frozenset({"praises", "criticizes", "condemns", "accuses", "rejects", "warns"})
@@ -184,7 +186,43 @@ class ArgumentFinder:
             members = self._group_of(t, depth)
             if members:
                 return members
+            if self.places_as_actors and t.pos_ == "NOUN":
+                return self._located_target(t, depth)
         return []
+
+    def _located_target(self, t: Token, depth: int) -> list[Arg]:
+        """What a place noun stands for in relations that take places: its owner ("Hezbollah
+        targets", "Indian cities"), else the country it is in ("struck targets in Lebanon",
+        "bombed a camp inside Pakistan")."""
+        owners = [
+            a
+            for c in t.children
+            if c.dep_ in ("compound", "amod") and c.i < t.i
+            for a in self._resolve_owner(c, depth)
+        ] + [a for a in self._poss(t, depth + 1) if a.ref.type in STATE_OR_ORG]
+        if owners:
+            return unique_args(owners)
+        # the place phrase may hang on the verb: "struck targets in Lebanon"
+        holders = [t, t.head] if t.dep_ == "dobj" and t.head.pos_ == "VERB" else [t]
+        found = [
+            a
+            for h in holders
+            for c in h.children
+            if c.dep_ == "prep" and c.lower_ in _LOCATIVE
+            for p in c.children
+            if p.dep_ == "pobj"
+            for a in self.args(p, depth + 1)
+        ]
+        return [a for a in unique_args(found) if a.ref.type == COUNTRY]
+
+    def _resolve_owner(self, c: Token, depth: int) -> list[Arg]:
+        """The actor a modifier of a place noun names: a demonym's country, a name's entity."""
+        link = self.links.at(c)
+        if link is None:
+            return []
+        if link.form == "demonym":
+            return [Arg(ref, c.text, c, via="demonym") for ref in link.entities]
+        return [a for a in self._resolve(c, depth + 1) if a.ref.type in STATE_OR_ORG]
 
     def _group_of(self, t: Token, depth: int) -> list[Arg]:
         """ "the two Gulf states of the UAE and Bahrain": a plural group noun whose of-phrase

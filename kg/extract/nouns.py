@@ -28,6 +28,8 @@ _CIRCUMSTANTIAL = frozenset(
     {"during", "on", "after", "before", "throughout", "ahead", "amid", "following", "in", "at"}
 )
 _VISIT_NOUNS = frozenset({"visit", "trip", "tour", "stop"})
+# Verbs whose "with" phrase is their subject's own act ("responded with missile strikes").
+_RESPONSE_VERBS = frozenset({"respond", "retaliate", "react", "reply", "answer", "hit"})
 # Verbs whose subjects are the parties of the event noun they are "in" ("engaged in talks").
 _TAKING_PART = frozenset({"engage"})
 # Dependencies of a noun whose governing verb decides its negation and modality.
@@ -144,6 +146,12 @@ class NounPatterns(Events):
             # the parser made the actor the root ("Ecowas, as the bloc is known, imposed
             # sanctions on Niger": sanctions <-dobj- Ecowas, or <-appos- with "imposed" its amod)
             return self.args(head)
+        if (
+            noun.dep_ == "pobj"
+            and head.lower_ == "with"
+            and head.head.lemma_.lower() in _RESPONSE_VERBS
+        ):
+            return self.subjects(head.head)  # "Pakistan responded with drone attacks"
         if (
             noun.dep_ == "pobj"
             and head.lower_ in _CIRCUMSTANTIAL

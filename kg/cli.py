@@ -406,6 +406,14 @@ def export_cmd(
     output: Annotated[
         str, typer.Option("--output", "-o", help="File to write; '-' writes to stdout.")
     ] = "-",
+    states: Annotated[
+        bool,
+        typer.Option(
+            "--states",
+            help="GraphML and CSV: the state-level network (people stand for the states and "
+            "organizations they lead or serve).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     store: StoreDir = None,
 ) -> None:
@@ -422,7 +430,11 @@ def export_cmd(
     Example: kg export out/graph.ttl -f nt -o - | sort | head (to stdout)
 
     Example: kg export --store out/store -o out/graph.ttl (RDF streams from the store)
+
+    Example: kg export out/graph.ttl -o out/states.csv --states (state-level edges)
     """
+    from rdflib import Graph
+
     from kg.export import ExportError, export_graph, format_for_path, normalize_format
     from kg.graphio import GraphFileError, check_writable, read_graph, write_bytes_atomic
 
@@ -440,10 +452,12 @@ def export_cmd(
             raise ExportError("give --format when writing to stdout (e.g. -f turtle)")
         check_writable(output)
         _graph_or_store(graph, store)
+        if states and fmt not in ("graphml", "csv"):
+            export_graph(Graph(), fmt, states=True)  # the one-line ExportError
         if store is not None:
-            _export_store(store, fmt, output, quiet)
+            _export_store(store, fmt, output, quiet, states)
             return
-        data = export_graph(read_graph(graph), fmt)
+        data = export_graph(read_graph(graph), fmt, states=states)
     except (ExportError, GraphFileError) as exc:
         raise fail(str(exc)) from None
     if output == "-":
@@ -461,7 +475,7 @@ def export_cmd(
         err.print(f"{fmt}: {len(data):,} bytes -> {output}", soft_wrap=True, markup=False)
 
 
-def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
+def _export_store(store: Path, fmt: str, output: str, quiet: bool, states: bool = False) -> None:
     """``kg export --store``: RDF formats stream from Oxigraph to the (atomic) output."""
     import os
 
@@ -470,7 +484,7 @@ def _export_store(store: Path, fmt: str, output: str, quiet: bool) -> None:
     from kg.store import StoreError, store_failure
 
     try:
-        export_store(store, fmt, output)  # from the store's snapshot when it is fresh
+        export_store(store, fmt, output, states)  # from the store's snapshot when it is fresh
     except (StoreError, GraphFileError) as exc:
         raise fail(str(exc)) from None
     except RuntimeError as exc:  # RocksDB: a damaged store file
@@ -706,6 +720,14 @@ def viz_cmd(
             help="Let the browser refine the layout: auto (for views up to 250 actors), on, off.",
         ),
     ] = "auto",
+    states: Annotated[
+        bool,
+        typer.Option(
+            "--states",
+            help="State level: people stand for the states and organizations they lead or "
+            "serve (\"Obama criticizes Putin\" is United States - Russia).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary line.")] = False,
     store: StoreDir = None,
 ) -> None:
@@ -723,6 +745,8 @@ def viz_cmd(
     Example: kg viz big.ttl -o conflict.html -r sanctions -r attacks --max-nodes 300
 
     Example: kg viz --store out/store -o out/graph.html
+
+    Example: kg viz out/graph.ttl -o states.html --states
     """
     from rich.markup import escape
 
@@ -741,6 +765,7 @@ def viz_cmd(
         max_nodes=max_nodes,
         title=title,
         physics=physics,
+        states=states,
     )
     try:
         check_writable(output)

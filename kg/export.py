@@ -122,12 +122,17 @@ def format_for_path(path: str | Path) -> str | None:
     return _BY_EXTENSION.get(Path(str(path)).suffix.lower())
 
 
-def export_graph(graph: Graph, fmt: str) -> bytes:
+def export_graph(graph: Graph, fmt: str, states: bool = False) -> bytes:
     """Serialise ``graph`` in ``fmt`` (one of :data:`FORMATS` or an alias such as ``ttl``).
 
-    The result is deterministic and UTF-8 encoded.
+    The result is deterministic and UTF-8 encoded. ``states`` (GraphML and CSV only) exports
+    the state-level network; the RDF formats hold both readings already.
     """
     fmt = normalize_format(fmt)
+    if states and fmt not in ("graphml", "csv"):
+        raise ExportError(
+            f"--states is for the network formats (graphml, csv); {fmt} holds both readings"
+        )
     with _gc_paused():
         if fmt == "turtle":
             return _RdfWriter(graph).turtle()
@@ -138,8 +143,8 @@ def export_graph(graph: Graph, fmt: str) -> bytes:
         if fmt == "json-ld":
             return _RdfWriter(graph).jsonld()
         if fmt == "graphml":
-            return to_graphml(graph)
-        return to_csv(graph)
+            return to_graphml(graph, states)
+        return to_csv(graph, states)
 
 
 def export_triples(triples: Iterable[Triple], fmt: str) -> bytes:
@@ -240,16 +245,23 @@ class Edge:
     last_date: str | None
 
 
-def relation_edges(graph: Graph) -> list[Edge]:
+def relation_edges(graph: Graph, states: bool = False) -> list[Edge]:
     """Every relation triple (``ent:A geo:urges ent:B``) with its evidence count and dates.
 
     Sorted by subject IRI, relation (ontology order), object IRI. Relation triples whose object
     is a literal are malformed (``kg validate`` reports them) and left out.
+
+    With ``states``, the state-level reading (:mod:`kg.rollup`): the edges of the evidence
+    between the states and organizations its ends lead or serve (``geo:subjectState``,
+    ``geo:objectState``), without roles and without relations of one state with itself.
     """
     by_iri = {GEO[name]: name for name in RELATIONS}
     order = {name: i for i, name in enumerate(RELATIONS)}
     ev_subject = dict(graph.subject_objects(RDF.subject))
     ev_object = dict(graph.subject_objects(RDF.object))
+    if states:
+        ev_subject.update(graph.subject_objects(GEO.subjectState))
+        ev_object.update(graph.subject_objects(GEO.objectState))
     dates: dict[Node, str] = {}
     for node, date in graph.subject_objects(DCTERMS.date):
         text = str(date)
@@ -272,7 +284,11 @@ def relation_edges(graph: Graph) -> list[Edge]:
             agg[2] = date if agg[2] is None or date > agg[2] else agg[2]
 
     edges = []
-    for pred, name in by_iri.items():
+    if states:
+        for (s, name, o), (count, first, last) in evidence.items():
+            if s != o and name not in ("leaderOf", "officialOf"):
+                edges.append(Edge(s, name, o, count, first, last))  # type: ignore[arg-type]
+    for pred, name in by_iri.items() if not states else ():
         for s, o in graph.subject_objects(pred):
             if isinstance(o, Literal) or isinstance(s, Literal):
                 continue
@@ -349,18 +365,20 @@ def xml_escape(text: str) -> str:
     return _XML_INVALID.sub("\ufffd", text).translate(_XML_ESCAPES)
 
 
-def to_graphml(graph: Graph) -> bytes:
-    """The entity/event network as GraphML (see the module docstring for the attributes)."""
+def to_graphml(graph: Graph, states: bool = False) -> bytes:
+    """The entity/event network as GraphML (see the module docstring for the attributes);
+    ``states`` gives the state-level network (see :func:`relation_edges`)."""
     info = relation_info()
-    edges = relation_edges(graph)
+    edges = relation_edges(graph, states)
     labels = node_labels(graph)
     classes = target_classes()
     types: dict[Node, set[str]] = defaultdict(set)
     nodes: set[Node] = set()
     for node, cls in graph.subject_objects(RDF.type):
         if cls in classes and not isinstance(node, Literal):
-            nodes.add(node)
             types[node].add(type_name(cls))
+            if not states:  # every entity; the state-level network has only its edges' ends
+                nodes.add(node)
     for e in edges:
         nodes.add(e.subject)
         nodes.add(e.object)
@@ -431,14 +449,15 @@ def _node_id(node: Node) -> str:
 # CSV
 
 
-def to_csv(graph: Graph) -> bytes:
-    """The relation triples as a CSV edge list with a header row (:data:`CSV_COLUMNS`)."""
+def to_csv(graph: Graph, states: bool = False) -> bytes:
+    """The relation triples as a CSV edge list with a header row (:data:`CSV_COLUMNS`);
+    ``states`` gives the state-level edges (see :func:`relation_edges`)."""
     info = relation_info()
     labels = node_labels(graph)
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
-    for e in relation_edges(graph):
+    for e in relation_edges(graph, states):
         writer.writerow(
             (
                 _node_id(e.subject),
@@ -765,7 +784,10 @@ STORE_FORMATS: tuple[str, ...] = ("turtle", "nt", "nq", "trig")
 
 
 def export_store(
-    store: pyoxigraph.Store | str | Path, fmt: str, output: str | Path | BinaryIO
+    store: pyoxigraph.Store | str | Path,
+    fmt: str,
+    output: str | Path | BinaryIO,
+    states: bool = False,
 ) -> None:
     """Write the graph of a store (default graph plus article graphs) in ``fmt``.
 
@@ -777,12 +799,14 @@ def export_store(
     content). From a directory they are copied from the store's snapshot
     (:mod:`kg.snapshot`), which is written first if the store changed since; from an open store
     they stream from Oxigraph. The other formats go through an rdflib graph and give exactly
-    the bytes :func:`export_graph` gives.
+    the bytes :func:`export_graph` gives (``states``: the state-level network, GraphML and CSV).
     """
     key = fmt.strip().lower().lstrip(".")
     fmt = key if key in ("nq", "nquads", "n-quads") else normalize_format(fmt)
     if fmt in ("nquads", "n-quads"):
         fmt = "nq"
+    if states and fmt not in ("graphml", "csv"):
+        export_graph(Graph(), fmt, states=True)  # raises the ExportError
     if isinstance(store, (str, Path)):
         from kg import snapshot
         from kg.store import open_store
@@ -802,7 +826,7 @@ def export_store(
     if fmt not in STORE_FORMATS:
         from kg.store import store_graph
 
-        data = export_graph(store_graph(store), fmt)
+        data = export_graph(store_graph(store), fmt, states=states)
         _write_output(output, lambda fh: fh.write(data))
         return
     _write_output(output, lambda fh: _serialize_store(store, fmt, fh))

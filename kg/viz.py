@@ -112,7 +112,7 @@ VIEW_PREDICATES = (
     RDF.type, RDFS.label, SKOS.altLabel,
     RDF.subject, RDF.predicate, RDF.object, GEO.sentence, GEO.modality, GEO.article,
     DCTERMS.title, DCTERMS.publisher, DCTERMS.date, SCHEMA.url,
-    GEO.agent, GEO.destination, GEO.participant,
+    GEO.agent, GEO.destination, GEO.participant, GEO.subjectState, GEO.objectState,
     *(GEO[name] for name in RELATIONS),
 )  # fmt: skip
 """Every predicate :func:`build_view` reads: what ``kg viz --store`` takes from a store."""
@@ -178,7 +178,11 @@ class ViewOptions:
     edges that still have some. ``min_evidence`` keeps edges stated in at least that many
     distinct sentences (0 also shows relations asserted without evidence). ``max_nodes`` keeps
     the most connected nodes (the ``entity`` is always kept). ``physics`` is ``"auto"`` (on for
-    views up to ``PHYSICS_MAX_NODES`` nodes), ``"on"`` or ``"off"``.
+    views up to ``PHYSICS_MAX_NODES`` nodes), ``"on"`` or ``"off"``. ``states`` draws the
+    state-level reading (:mod:`kg.rollup`): each sentence's relation between the states and
+    organizations its ends lead or serve (``geo:subjectState``/``geo:objectState``), so
+    "Obama criticizes Putin" is an edge United States - Russia; roles and relations inside
+    one state drop out.
     """
 
     relations: tuple[str, ...] = ()
@@ -191,6 +195,7 @@ class ViewOptions:
     title: str | None = None
     physics: str = "auto"
     seed: int = 7
+    states: bool = False  # the state-level reading: people stand for the states they serve
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,7 +291,7 @@ def build_view(graph: Graph, options: ViewOptions | None = None) -> ViewModel:
     catalog = relation_catalog()
     wanted = _resolve_relations(opts.relations, catalog)
 
-    edges = _read_edges(graph, catalog)
+    edges = _read_edges(graph, catalog, states=opts.states)
     total_edges = len(edges)
     total_nodes = len({e.s for e in edges} | {e.o for e in edges})
 
@@ -372,8 +377,14 @@ def _resolve_relations(names: Sequence[str], catalog: dict[str, RelationInfo]) -
     return found
 
 
-def _read_edges(graph: Graph, catalog: dict[str, RelationInfo]) -> list[_Edge]:
-    """Every relation triple with its evidence; symmetric relations merged into one edge."""
+def _read_edges(
+    graph: Graph, catalog: dict[str, RelationInfo], states: bool = False
+) -> list[_Edge]:
+    """Every relation triple with its evidence; symmetric relations merged into one edge.
+
+    With ``states`` the edges come from the evidence alone, between the states and
+    organizations its ends stand for (a relation of one state with itself is left out).
+    """
 
     def column(prop: Node) -> dict[Node, Node]:
         """subject -> object for one property (one scan instead of a lookup per node)."""
@@ -382,6 +393,9 @@ def _read_edges(graph: Graph, catalog: dict[str, RelationInfo]) -> list[_Edge]:
     titles, publishers = column(DCTERMS.title), column(DCTERMS.publisher)
     urls, dates = column(SCHEMA.url), column(DCTERMS.date)
     subjects, predicates, objects = column(RDF.subject), column(RDF.predicate), column(RDF.object)
+    if states:  # the rolled-up ends where the evidence has them
+        subjects.update(column(GEO.subjectState))
+        objects.update(column(GEO.objectState))
     sentences, modalities, article_of = (
         column(GEO.sentence),
         column(GEO.modality),
@@ -417,9 +431,15 @@ def _read_edges(graph: Graph, catalog: dict[str, RelationInfo]) -> list[_Edge]:
             )
         )
 
+    stated: dict[str, list[tuple[Node, Node]]] = defaultdict(list)
+    for s, name, o in evidence if states else ():
+        # a leader or official of a state, rolled up, is that state: no edge
+        if s != o and name not in ("leaderOf", "officialOf"):
+            stated[name].append((s, o))
     merged: dict[tuple[Node, str, Node], _Edge] = {}
     for name, info in catalog.items():
-        for s, o in graph.subject_objects(GEO[name]):
+        pairs = stated[name] if states else graph.subject_objects(GEO[name])
+        for s, o in pairs:
             if isinstance(o, Literal) or isinstance(s, Literal):
                 continue  # not a relation between nodes (malformed input)
             items = list(evidence.get((s, name, o), ()))
@@ -595,7 +615,7 @@ def _make_node(graph: Graph, iri: Node, node_id: str) -> ViewNode:
 def _titles(opts: ViewOptions, focus: ViewNode | None) -> tuple[str, str]:
     """The page title and a one-line summary of the filters."""
     title = opts.title or (f"Around {focus.label}" if focus else "Geopolitical relations")
-    parts = []
+    parts = ["state level: people stand for the states they serve"] if opts.states else []
     if opts.entity is not None:
         parts.append(f"within {opts.hops} hop{'s' if opts.hops != 1 else ''} of {opts.entity}")
     if opts.relations:

@@ -253,6 +253,22 @@ def test_writing_from_triples_gives_the_bytes_of_writing_from_the_graph(seed_gra
 # GraphML and CSV
 
 
+def test_state_level_network_in_csv_and_graphml(seed_graph: Graph) -> None:
+    rows = list(csv.DictReader(io.StringIO(export_graph(seed_graph, "csv", states=True).decode())))
+    people = {str(s) for s in seed_graph.subjects(RDF.type, GEO.Person)}
+    leftover = [r for r in rows if r["subject"] in people or r["object"] in people]
+    assert rows and not leftover, leftover
+    assert not any(r["relation"] in ("leaderOf", "officialOf") for r in rows)
+    got = {(r["subject_label"], r["relation"], r["object_label"]) for r in rows}
+    assert ("NATO", "urges", "South Korea") in got  # Stoltenberg urged it, for NATO
+    assert sum(int(r["evidence_count"]) for r in rows) > 0
+    nodes, edges = graphml_nodes_and_edges(export_graph(seed_graph, "graphml", states=True))
+    assert len(edges) == len(rows)
+    assert not any(n.get("type") == "Person" for n in nodes.values())
+    with pytest.raises(ExportError, match="network formats"):
+        export_graph(seed_graph, "turtle", states=True)
+
+
 def test_relation_edges_cover_every_relation_triple(seed_graph: Graph) -> None:
     edges = relation_edges(seed_graph)
     assert {(e.subject, GEO[e.relation], e.object) for e in edges} == relation_triples(seed_graph)
@@ -442,3 +458,13 @@ def test_cli_help_explains_formats_and_examples(kg) -> None:
     assert proc.returncode == 0
     for word in ("graphml", "csv", "json-ld", "--output", "--format", "Example: kg export"):
         assert word in proc.stdout
+
+
+def test_cli_exports_the_state_level_network(kg, seed_graph: Graph, seed_file: Path, tmp_path):
+    out = tmp_path / "states.csv"
+    proc = kg("export", seed_file, "-o", out, "--states")
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes() == export_graph(seed_graph, "csv", states=True)
+    proc = kg("export", seed_file, "-o", tmp_path / "x.ttl", "--states")
+    assert proc.returncode == 1 and "network formats" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1

@@ -270,6 +270,36 @@ def test_min_evidence_and_max_nodes(graph, view):
     assert [n.label for n in lonely.nodes] == ["Poland"]
 
 
+def test_state_level_view_rolls_people_up_to_their_states(graph, view):
+    from rdflib import RDF
+
+    from kg.viz import ViewOptions, build_view
+    from kg.vocab import GEO
+
+    states = build_view(graph, ViewOptions(states=True))
+    assert states.subtitle.startswith("state level")
+    people = {n.label for n in view.nodes if n.kind == "person"}
+    assert people  # the person-level view has people ...
+    assert not any(n.kind == "person" for n in states.nodes)  # ... the state-level one none
+    assert not any(e.relation in ("leaderOf", "officialOf") for e in states.edges)
+    assert all(e.source != e.target for e in states.edges)
+    # every edge is what some sentence says between the states its ends stand for
+    stated = set()
+    for ev in graph.subjects(RDF.type, GEO.Evidence):
+        s = graph.value(ev, GEO.subjectState) or graph.value(ev, RDF.subject)
+        o = graph.value(ev, GEO.objectState) or graph.value(ev, RDF.object)
+        stated.add((str(s), str(graph.value(ev, RDF.predicate)).rsplit("#", 1)[-1], str(o)))
+    iri = {n.id: n.iri for n in states.nodes}
+    for e in states.edges:
+        forward = (iri[e.source], e.relation, iri[e.target])
+        backward = (iri[e.target], e.relation, iri[e.source])
+        assert forward in stated or backward in stated
+    # a person's relation shows between the states: Stoltenberg's urging is NATO's
+    labels = {(n.id): n.label for n in states.nodes}
+    edges = {(labels[e.source], e.relation, labels[e.target]) for e in states.edges}
+    assert ("NATO", "urges", "South Korea") in edges
+
+
 def test_layout_is_deterministic_and_spread_out(graph, view):
     from kg.viz import build_view
 
@@ -396,6 +426,8 @@ def test_cli_writes_the_page(kg, tmp_path, graph):
     assert done.returncode == 0, done.stderr
     assert out.is_file() and "within 1 hop of NATO" in done.stderr
     assert re.match(r"\d+ actors, \d+ relations, \d+ sentences", done.stderr)
+    done = kg("viz", ttl, "-o", out, "--states")
+    assert done.returncode == 0 and "state level" in done.stderr, done.stderr
 
 
 def test_cli_reports_errors_in_one_line(tmp_path, graph):

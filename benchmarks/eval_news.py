@@ -76,12 +76,29 @@ def totals(name: str, docs: list[DocReport]) -> str:
     )
 
 
+def _only_relations(graph, names: set[str]):
+    """A copy of ``graph`` without the relation triples of other kinds."""
+    from rdflib import Graph
+
+    from kg.vocab import GEO, RELATIONS
+
+    dropped = {GEO[n] for n in RELATIONS if n not in names}
+    kept = Graph()
+    kept += ((s, p, o) for s, p, o in graph if p not in dropped)
+    return kept
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", action="append", type=Path, help="corpus folder (repeatable)")
     parser.add_argument("--part", choices=("tune", "test", "all"), default="all")
     parser.add_argument("--misses", action="store_true", help="list misses and unexpected")
     parser.add_argument("--doc", action="append", help="only these documents (repeatable)")
+    parser.add_argument(
+        "--relations",
+        help="score only these relations, comma-separated (e.g. leaderOf,officialOf): gold rows "
+        "that allow one of them, and the graph's relations of those kinds",
+    )
     args = parser.parse_args(argv)
     corpora = [
         load_corpus(p) for p in (args.corpus or DEFAULT_CORPORA) if (p / "gold.tsv").exists()
@@ -108,11 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     result = build(inputs)
     seconds = time.perf_counter() - started
     parts: dict[str, list[DocReport]] = {"tune": [], "test": []}
+    graph = result.graph
+    only = set(args.relations.split(",")) if args.relations else None
+    if only is not None:
+        graph = _only_relations(graph, only)
     for corpus in corpora:
         gold = [row for row in corpus.gold if chosen(row.doc)]
+        if only is not None:
+            gold = [row for row in gold if only & set(row.predicates)]
         if not gold:
             continue
-        report = evaluate(result.graph, gold, corpus.aliases)
+        report = evaluate(graph, gold, corpus.aliases)
         print(f"# {corpus.path}")
         if args.misses:
             print(format_report(report))

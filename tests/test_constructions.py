@@ -219,6 +219,23 @@ def test_places_stand_for_their_owner_or_country_as_targets(nlp, text, expected)
     assert expected in triples(nlp, text)
 
 
+def test_the_one_warned_of_acts(nlp):
+    text = (
+        "Kenya's president said Somalia was no enemy but warned of its growing influence "
+        "in the region, bullying neighbours and threatening Djibouti."
+    )
+    got = triples(nlp, text)
+    assert ("Somalia", "threatens", "Djibouti") in got
+    assert not any(p == "threatens" and o == "Djibouti" and s != "Somalia" for s, p, o in got)
+
+
+def test_an_act_is_no_place_and_appearing_together_no_cooperation(nlp):
+    got = triples(nlp, "Chile sent aid to help Peru fight off the Bolivian invasion.")
+    assert ("Peru", "attacks", "Bolivia") not in got
+    got = triples(nlp, "Chile's president spoke alongside Peru's president in Lima.")
+    assert not any(p == "cooperatesWith" for _, p, _ in got)
+
+
 # -- events referred back to --------------------------------------------------------------------
 
 

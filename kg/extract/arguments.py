@@ -186,7 +186,9 @@ class ArgumentFinder:
             members = self._group_of(t, depth)
             if members:
                 return members
-            if self.places_as_actors and t.pos_ == "NOUN":
+            if self.places_as_actors and t.pos_ == "NOUN" and not self.lex.entries(
+                t.lemma_.lower(), "NOUN"
+            ):  # a place, not an act: "fight off the Russian invasion" attacks nobody
                 return self._located_target(t, depth)
         return []
 
@@ -559,6 +561,15 @@ class ArgumentFinder:
         head = pred.head
         if head.i == pred.i:
             return []
+        if pred.dep_ == "xcomp" and pred.tag_ == "VBG":
+            # "warned of its growing presence ... threatening Taiwan": the one warned of acts
+            for c in head.children:
+                if c.dep_ == "prep" and c.lower_ in ("of", "about", "against"):
+                    for p in c.children:
+                        if p.dep_ == "pobj":
+                            found = self.args(p, depth + 1) or self._poss(p, depth + 1)
+                            if found:
+                                return found
         if pred.dep_ == "xcomp" and is_one_of(head, self.lex.object_control):
             for c in head.children:  # "urged South Korea to increase": South Korea increases
                 if c.dep_ in ("dobj", "nsubjpass"):

@@ -32,6 +32,8 @@ from kg.records import Relation
 
 # Prepositions whose object an infinitive complement aims at ("retaliate against Israel").
 _XCOMP_PREPS = frozenset({"against", "on", "at", "to", "with", "into", "from", "of", "in"})
+# Verbs of appearing beside someone: "spoke alongside Kishida" is no cooperation of its own.
+_APPEARING = frozenset({"speak", "stand", "appear", "sit", "pose", "talk"})
 # Relations of acts one refuses without rejecting their target ("refused to sanction China").
 HOSTILE_ACTS = frozenset(
     {"attacks", "invades", "sanctions", "threatens", "condemns", "criticizes", "accuses", "rejects"}
@@ -305,8 +307,14 @@ class VerbPatterns(NounPatterns):
                         break
                     verb = verb.head
                 actors = self.subjects(verb) if verb.pos_ in ("VERB", "AUX") else []
-            if not partners or not actors or self.negated(verb):
-                continue
+            if (
+                not partners
+                or not actors
+                or self.negated(verb)
+                or self._is_speech_verb(verb)
+                or verb.lemma_.lower() in _APPEARING
+            ):
+                continue  # "spoke alongside Kishida": a joint appearance, the meeting is read apart
             for s in actors:
                 for o in partners:
                     rel = self._relation(
